@@ -43,16 +43,47 @@ def ensure_katex():
     return KATEX_DIR
 
 def process_notebooks(root:Path, force=False, n_workers=None):
-    "Run nbdev's docs processing (the notebooks -> `_proc/`) and return the `_proc` folder."
+    """Run nbdev's docs processing (the notebooks -> `_proc/`), as `nbdev_docs` does.
+    Returns the `_proc` folder, nbdev's config and [(notebook, error)] for notebooks nbdev could not process:
+    when the parallel run fails, each notebook is processed again on its own (the same nbdev step) so that the
+    failing ones are named and left out while the others still make a site."""
     from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    from nbdev.processors import FilterDefaults
     from nbdev.serve import proc_nbs
+    import nbdev.serve_drv
     cwd = os.getcwd()
     os.chdir(root)
+    get_config.cache_clear()   # nbdev caches the config of the first project it saw in this process
     try:
         cfg = get_config()
         kw = {} if n_workers is None else {'n_workers': n_workers}
-        return Path(proc_nbs(cfg.nbs_path, force=force, **kw)), cfg
-    finally: os.chdir(cwd)
+        try: return Path(proc_nbs(cfg.nbs_path, force=force, **kw)), cfg, []
+        except Exception: pass
+        cache, failures = cfg.config_path/'_proc', []
+        for nb in nbglob(cfg.nbs_path, func=Path, skip_folder_re=r'^[_.]'):
+            dst = cache/nb.relative_to(cfg.nbs_path)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try: nbdev.serve_drv.main((nb, dst, FilterDefaults))
+            except Exception as e:
+                failures.append((nb.relative_to(root), e))
+                dst.unlink(missing_ok=True)
+            finally: os.environ.pop('IN_TEST', None)
+        return cache, cfg, failures
+    finally:
+        os.chdir(cwd)
+        get_config.cache_clear()
+
+def describe_failure(nb, e):
+    "One readable paragraph for a notebook nbdev's processing failed on."
+    cause = e.__cause__ or e.__context__
+    msg = str(e).strip()
+    head, _, src = msg.partition('\n')
+    why = f'{type(cause).__name__}: {cause}' if cause else type(e).__name__
+    src = '\n'.join('      ' + l for l in src.strip().splitlines()[:12])
+    hint = ("\n    (nbdev runs every export cell and every cell that imports something, to render show_doc; "
+            "keep imports in their own cells, apart from code that needs the rest of the notebook)") if cause else ''
+    return f'{nb}: nbdev_docs processing fails: {head.strip()} -> {why}\n{src}{hint}'
 
 # ---------------------------------------------------------------- small helpers
 def pandoc_id(text):
@@ -112,7 +143,7 @@ def read_page(proc:Path, nb_path:Path):
 
 def sidebar_order(proc:Path, pages):
     "Pages in the order of `sidebar.yml` ([(section or None, page)]); pages it leaves out come last."
-    by_src, seen, res = {p.src: p for p in pages}, set(), []
+    by_src, seen, res, missing = {p.src: p for p in pages}, set(), [], []
     def walk(items, section=None):
         for it in items or []:
             if isinstance(it, str): href, sec = it, section
@@ -122,10 +153,11 @@ def sidebar_order(proc:Path, pages):
             elif isinstance(it, dict): href, sec = it.get('href', ''), section
             else: continue
             p = by_src.get(Path(href).as_posix())
-            if p is None: print(f'docs_offline: sidebar.yml names {href}, which is not there: left out')
+            if p is None: missing.append(href)
             elif p.src not in seen: seen.add(p.src); res.append((sec, p))
     sb = proc/'sidebar.yml'
     if sb.exists(): walk(((yaml.safe_load(sb.read_text()) or {}).get('website', {}).get('sidebar', {}) or {}).get('contents'))
+    if missing: print(f'docs_offline: not (yet) there, left out of the sidebar: {", ".join(missing)}')
     rest = sorted((p for p in pages if p.src not in seen), key=lambda p: (p.src != 'index.ipynb', p.src))
     return res + [(None, p) for p in rest]
 
@@ -276,6 +308,9 @@ class Site:
     # whole pages
     def render_page(self, page):
         body = ''.join(self.render_cell(c, i, page) for i, c in enumerate(page.nb['cells']))
+        # keep inline math together with the punctuation that touches it (no line break before "." or after "(")
+        body = re.sub(r'([(\[]?)(<span class="math inline">\ue000\d+\ue001</span>)([.,;:!?)\]]*)',
+                      lambda m: f'<span class="nowrap">{m.group(0)}</span>' if m.group(1) or m.group(3) else m.group(0), body)
         desc = self.md.renderInline(page.description, {'page': page}) if page.description else ''
         toc = [(int(m.group(1)), m.group(2), re.sub(r'<[^>]+>', '', m.group(3)))
                for m in re.finditer(r'<h([23]) id="([^"]+)">(.*?)</h\1>', body, flags=re.S)]
@@ -352,6 +387,7 @@ figure.figure { margin: .5rem 0; } img { max-width: 100%; height: auto; }
 figure figcaption { color: var(--muted); font-size: .9rem; }
 table { border-collapse: collapse; margin: 1rem 0; } th, td { border: 1px solid var(--border); padding: .3rem .6rem; }
 .math.display { overflow-x: auto; overflow-y: hidden; }
+span.nowrap { white-space: nowrap; }
 details.code-fold > summary { cursor: pointer; color: var(--muted); }
 @media (max-width: 1100px) { #toc { display: none; } #content { margin-right: 0; } }
 @media (max-width: 760px) { #sidebar { position: static; width: auto; border-right: 0; border-bottom: 1px solid var(--border); }
@@ -401,13 +437,14 @@ def main(argv=None):
     a = ap.parse_args(argv)
     root = Path(a.root).resolve() if a.root else TOOLS.parent
     katex_dir = ensure_katex()
-    proc, cfg = process_notebooks(root, force=a.force, n_workers=a.n_workers)
+    proc, cfg, failures = process_notebooks(root, force=a.force, n_workers=a.n_workers)
     meta = {}
     if (proc/'nbdev.yml').exists(): meta = (yaml.safe_load((proc/'nbdev.yml').read_text()) or {}).get('website', {})
     errors = build_site(proc, root/cfg.doc_path.name if not cfg.doc_path.is_absolute() else cfg.doc_path,
                         site_title=meta.get('title') or cfg.get('title', cfg.lib_name),
                         site_url=meta.get('site-url') or (cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')),
                         katex_dir=katex_dir)
+    errors = [describe_failure(nb, e) + '\n    left out of the site' for nb, e in failures] + errors
     for e in errors: print('docs_offline: ' + e, file=sys.stderr)
     return 1 if errors else 0
 
