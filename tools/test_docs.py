@@ -110,7 +110,7 @@ def test_pages(project):
     assert len(figs) == 1 and figs[0].read_bytes()[:4] == b'\x89PNG' and figs[0].name in alpha
     assert (site/'site_libs'/'katex'/'katex.min.css').exists() and list((site/'site_libs'/'katex'/'fonts').glob('*.woff2'))
     nav = re.search(r'<nav id="sidebar".*?</nav>', alpha, flags=re.S).group(0)   # sidebar.yml order
-    assert nav.index('beta.html') < nav.index('alpha.html">Alpha')
+    assert nav.index('>Beta</a>') < nav.index('>Alpha chapter</a>')
 
 def test_bad_math_is_reported(tmp_path):
     nb = new_notebook(cells=[new_markdown_cell('# Bad\n> One broken equation.'), new_markdown_cell('Here $\\frac{1}{$ breaks.')])
