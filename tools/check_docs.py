@@ -46,7 +46,9 @@ RAW_TEX = [(re.compile(r'\$\$'), 'raw $$'),
            (re.compile(r'(?<![\\\w])\$(?=\S)[^$\n]{1,200}(?<=\S)\$(?!\d)'), 'raw $...$'),
            (re.compile(r'\\(?:frac|sqrt|sum|prod|int|begin|end|mathbf|mathrm|mathcal|operatorname|left|right|cdot|'
                        r'alpha|beta|gamma|delta|sigma|theta|lambda|ell|tilde|hat|bar|text|in|le|ge|leq|geq|times)\b'),
-            'raw TeX command')]
+            'raw TeX command'),
+           (re.compile(r'(?<!\\)\$(?![\d$])'), 'stray $ (math not rendered? pandoc needs no space inside $...$)'),
+           (re.compile(r'\]\([^)\s]+\)|\{(?:target|style|width|height|\.[\w-]+|#[\w-]+)[^}\n]*\}'), 'raw markdown link or {attributes}')]
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *a): pass

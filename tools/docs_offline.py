@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
@@ -179,6 +180,7 @@ class Site:
         dollarmath_plugin(md, allow_space=False, allow_digits=False, double_inline=True)
         amsmath_plugin(md)
         footnote_plugin(md)
+        attrs_plugin(md)   # pandoc's {target="_blank" .class} after links and images (nbdev's source links)
         def math(display):
             def render(self_, tokens, idx, options, env):
                 page = env['page']

@@ -59,7 +59,7 @@ def _alpha():
                           '$$a_{j+1}[n] = \\sum_k h_0[k]\\, a_j[2n-k]$$\n\n'
                           '\\begin{align}\nx &= y_1 \\\\\nw &= \\frac{a}{b}\n\\end{align}\n\n'
                           'See [beta](01_beta.ipynb#section-b), [the site](https://example.org/synlib/beta.html) and '
-                          '[square](https://example.org/synlib/alpha.html#square).'),
+                          '[square](https://example.org/synlib/alpha.html#square). [src](https://example.org/x){target="_blank"}'),
         new_code_cell('#| export\ndef square(x:float, # the input\n          )->float: # its square\n    "Square `x`."\n    return x*x'),
         new_code_cell('print(square(3))', outputs=[new_output('stream', name='stdout', text='9\n')]),
         new_code_cell('#| echo: false\nprint("only the output")', outputs=[new_output('stream', name='stdout', text='only the output\n')]),
@@ -104,6 +104,7 @@ def test_pages(project):
     assert alpha.count('class="katex"') == 4 and 'katex-error' not in alpha  # inline, display, align, description
     assert not re.search(r'\$[^$<]+\$', re.sub(r'<annotation.*?</annotation>', '', alpha.split('<body>')[1]))  # no raw math left
     assert 'a price of $5 stays text' in alpha
+    assert '<a href="https://example.org/x" target="_blank">src</a>' in alpha      # pandoc link attributes
     assert 'href="beta.html#section-b"' in alpha and 'href="beta.html"' in alpha and 'href="alpha.html#square"' in alpha
     assert 'href="alpha.html#square"' in beta and '<h2 id="section-b">' in beta
     figs = list((site/'alpha_files'/'figure-html').glob('*.png'))
@@ -147,12 +148,12 @@ def test_check_finds_problems(project, tmp_path):
     import check_docs as C
     site = tmp_path/'site'; shutil.copytree(project/'_docs', site)
     f = site/'beta.html'
-    f.write_text(f.read_text().replace('</main>', '<p>raw $x^2$ and \\frac{1}{2}</p><img src="missing.png" alt="m">'
+    f.write_text(f.read_text().replace('</main>', '<p>raw $x^2$ and \\frac{1}{2}</p><p>weights $w = $ here, a [link](x.html){target="_blank"}</p><img src="missing.png" alt="m">'
                  '<a href="nope.html">a</a><a href="alpha.html#no-such-anchor">b</a>'
                  '<script>console.error("boom")</script></main>'))
     problems, n = C.check_site(site, verbose=False)
     found = '\n'.join(problems['beta.html'])
-    for what in ('raw $...$', 'raw TeX command', 'image not shown: missing.png', 'HTTP 404', 'no file nope.html',
+    for what in ('raw $...$', 'raw TeX command', 'stray $', 'raw markdown link or {attributes}', 'image not shown: missing.png', 'HTTP 404', 'no file nope.html',
                  'no anchor #no-such-anchor', 'boom'):
         assert what in found, (what, found)
     assert not problems['alpha.html']
