@@ -1,0 +1,33 @@
+"""Execute notebooks in place so their outputs (figures, tables) are stored for the docs site.
+
+Cells flagged with a test flag that is not asked for (`#| slow`, `#| cuda`, `#| notest`) are skipped, as in
+`nbdev_test`; `--flags slow` runs the slow cells too. Run `nbdev_clean` afterwards.
+
+    python tools/exec_nbs.py nbs/01_core.ipynb [more notebooks] [--flags slow]
+"""
+import argparse, os, re, tempfile
+from pathlib import Path
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+
+def _flags(src):
+    "Test flags of a cell: the words after `#|` on its directive lines."
+    return {w for line in src.splitlines() if line.startswith('#|') for w in line[2:].split()}
+
+def exec_nb_skipping(path, skip):
+    nb = read_nb(path)
+    def preproc(cell):  # True means: do not run this cell
+        return cell.cell_type == 'code' and (bool(_flags(cell.source) & skip) or 'nbdev_export(' in cell.source)
+    sh = CaptureShell(path=Path(path).parent)
+    sh.run_all(nb, exc_stop=True, preproc=preproc)
+    fd, tmp = tempfile.mkstemp(suffix='.ipynb', dir=Path(path).parent); os.close(fd)
+    write_nb(nb, tmp); os.replace(tmp, path)                      # never leave a half-written notebook
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('notebooks', nargs='+')
+    p.add_argument('--flags', default='', help='test flags to run as well, e.g. "slow"')
+    a = p.parse_args()
+    skip = {'slow', 'cuda', 'notest'} - set(a.flags.split())
+    for nb in a.notebooks:
+        exec_nb_skipping(nb, skip); print('executed', nb)
