@@ -295,8 +295,9 @@ def cifar_levels(data) -> torch.Tensor:
 def ar_cifar_spec(train_data, test_data, args=None, n_val:int=2000, split_seed:int=42) -> TrainSpec:
     "TrainSpec of `ar-cifar10` from raw uint8 arrays (n, 32, 32, 3)."
     from torch.utils.data import TensorDataset
+    from multires_nb.data import split_indices
     k, kt = cifar_levels(train_data), cifar_levels(test_data)
-    tr, va, _ = split3(len(k), n_val, 0, split_seed)
+    tr, va = split_indices(len(k), n_val, split_seed)
     model_kw, hp = _ar_model_kw('ar-cifar10', args)
     return ar_spec('ar-cifar10', TensorDataset(k[tr]), TensorDataset(k[va]), TensorDataset(kt),
                    d_input=3, seq_len=k.shape[-1], n_levels=256, model_kw=model_kw, hparams=hp)
