@@ -13,8 +13,8 @@ import pywt
 # %% auto #0
 __all__ = ['receptive_field', 'tree_depth', 'tree_level', 'wavelet_filters', 'fading_tree', 'uniform_groups', 'lagged_readout',
            'uniform_tree', 'MultiresConv', 'shifted_level', 'impulse_responses', 'kernel_support', 'equivalent_kernel',
-           'fft_size', 'fft_causal_conv', 'direct_causal_conv', 'choose_impl', 'tree_state', 'tree_levels_step',
-           'tree_step']
+           'fft_size', 'fft_causal_conv', 'direct_causal_conv', 'choose_impl', 'tree_state', 'step_weights',
+           'tree_levels_step', 'tree_advance', 'tree_step']
 
 # %% ../nbs/01_core.ipynb #a3718f1c
 def receptive_field(J:int, K:int) -> int:
@@ -263,63 +263,125 @@ def choose_impl(conv, x:torch.Tensor) -> str:
     return 'conv' if L <= (32 if x.device.type == 'cpu' else 64) else 'fft'
 
 # %% ../nbs/01_core.ipynb #95ba8f74
-def _ring(sizes, lags, device):
-    "Plan of ring buffers laid side by side: offsets, sizes and lags of the taps read, as index tensors."
-    offs = [sum(sizes[:i]) for i in range(len(sizes))]
-    rows = [(o, sz, lag) for o, sz, lg in zip(offs, sizes, lags) for lag in lg]
-    o, sz, lag = (torch.tensor(v, device=device) for v in zip(*rows))
-    return dict(read_off=o, read_size=sz, read_lag=lag,
-                off=torch.tensor(offs, device=device), size=torch.tensor(sizes, device=device))
+_TABLE_MAX = 4096
 
-def _ring_read(buf, plan, t):   return buf.index_select(-1, plan['read_off'] + (t - plan['read_lag']) % plan['read_size'])
-def _ring_write(buf, plan, t, v): buf.index_copy_(-1, plan['off'] + t % plan['size'], v)
+def _pow2(n:int) -> int: return 1 << max(0, n - 1).bit_length()
+
+def _ring(sizes, lags):
+    "Ring buffers laid side by side: their offsets and sizes, and the (offset, size, lag) of every tap read."
+    offs = [sum(sizes[:i]) for i in range(len(sizes))]
+    return offs, sizes, [(o, sz, lag) for o, sz, lg in zip(offs, sizes, lags) for lag in lg]
+
+def _ring_index(rings, t, device):
+    "Read and write index tensors of every ring at time(s) t (a tensor (T, 1)): a list [read, write, ...], each (T, ·)."
+    out = []
+    for offs, sizes, reads in rings:
+        o, sz, lag = (torch.tensor(v, dtype=torch.long).reshape(1, -1) for v in zip(*reads))
+        out += [o + (t - lag) % sz, torch.tensor(offs).reshape(1, -1) + t % torch.tensor(sizes).reshape(1, -1)]
+    return [i.to(device) for i in out]
 
 def tree_state(conv, batch_size:int, device=None, dtype=None) -> dict:
     "Zero streaming state of `conv` for `batch_size` sequences."
     _check_int('batch_size', batch_size, 1)
     fk = dict(device=device or conv.w.device, dtype=dtype or conv.w.dtype)
     B, C, K, J = batch_size, conv.d_model, conv.kernel_size, conv.depth
-    st = dict(t=0, a=None, b=None, plan={})
+    rings, st = [], dict(t=0, a=None, b=None, plan={}, weights=None, dtype=fk['dtype'])
     if J:
         sizes = [(K - 1) * 2**(l - 1) for l in range(1, J + 1)]
-        st['plan']['a'] = _ring(sizes, [[(K - 1 - k) * 2**(l - 1) for k in range(K - 1)] for l in range(1, J + 1)], fk['device'])
-        st['a'] = torch.zeros(B, C, sum(sizes), **fk)
+        rings.append(_ring(sizes, [[(K - 1 - k) * 2**(l - 1) for k in range(K - 1)] for l in range(1, J + 1)]))
+        st['a'] = torch.zeros(sum(sizes), B, C, **fk)
+        z, p0 = torch.zeros(J + 1 + J * (K - 1), B, C, **fk), torch.zeros(J, B, C, **fk)
+        st['work'] = (z, z[J + 1:], z[:J], p0, z.unbind(0), p0.unbind(0), z[:J + 1])   # see _levels_into
     if conv.tree_select == 'uniform':
         groups = uniform_groups(J, K, conv.memory_size)
-        st['plan']['b'] = _ring([(s - 1) * D + 1 for _, s, D, _ in groups], [[m * D for m in range(s)] for _, s, D, _ in groups], fk['device'])
-        st['plan']['b_src'] = torch.tensor([1 + j for j, *_ in groups], device=fk['device'])
-        st['plan']['b_cols'] = torch.cat([torch.arange(col, col + s) for _, s, _, col in groups]).to(fk['device'])
-        st['b'] = torch.zeros(B, C, int(st['plan']['b']['size'].sum()), **fk)
+        rings.append(_ring([_pow2((s - 1) * D + 1) for _, s, D, _ in groups], [[m * D for m in range(s)] for _, s, D, _ in groups]))
+        # rows of [a_(0..J), b_(1..J)] holding a_0 (row J) and b_j = b_(J-j) (row 2J - j)
+        st['plan']['b_src'] = torch.tensor([J if j < 0 else 2 * J - j for j, *_ in groups], device=fk['device'])
+        st['b'] = torch.zeros(sum(rings[-1][1]), B, C, **fk)
+    period = math.lcm(*(sz for r in rings for sz in r[1])) if rings else 1
+    st['plan'].update(rings=rings, period=period, table=None, device=fk['device'])
+    if rings and period <= _TABLE_MAX:                      # index rows for t = 0..period-1, built in one go
+        st['plan']['table'] = list(zip(*(i.unbind(0) for i in _ring_index(rings, torch.arange(period)[:, None], fk['device']))))
     return st
 
-def tree_levels_step(h0, h1, x_t, st):
-    "All levels at time t: x_t (B, C) → (a (B, C, J+1) = [x_t, a_{J-1}[t], .., a_0[t]], b (B, C, J) = [b_{J-1}[t], .., b_0[t]])."
-    t, K = st['t'], h0.shape[-1]
-    J = st['plan']['a']['size'].shape[0]
-    past = _ring_read(st['a'], st['plan']['a'], t).unflatten(-1, (J, K - 1))        # (B, C, J, K-1), oldest first
-    P0, P1 = ((past * h[:, 0, :K - 1][:, None, :]).sum(-1) for h in (h0, h1))     # (B, C, J)
-    c0, c1 = h0[:, 0, K - 1], h1[:, 0, K - 1]
-    a = [x_t]
-    for l in range(J): a.append(torch.addcmul(P0[..., l], c0, a[-1]))             # a_(l+1) = c0 a_(l) + P0_(l+1)
-    a = torch.stack(a, -1)                                                          # a_(0..J)
-    b = c1[:, None] * a[..., :J] + P1
-    _ring_write(st['a'], st['plan']['a'], t, a[..., :J])                            # each level keeps its input
-    return a, b
+def _ring_rows(st, t):
+    "The index tensors of time t: (a read, a write[, b read, b write])."
+    p = st['plan']
+    if p['table'] is not None: return p['table'][t % p['period']]
+    return [i[0] for i in _ring_index(p['rings'], torch.tensor([[t]]), p['device'])]
+
+def step_weights(conv, dtype=None) -> dict:
+    "The step's constants from the parameters: last taps c0, c1 (C,), past taps H0, H1 (K-1, 1, C), read-out weights."
+    J, K, w = conv.depth, conv.kernel_size, conv.w.to(dtype or conv.w.dtype)
+    h0, h1 = (h[:, 0].to(w.dtype) for h in (conv.h0, conv.h1))                 # (C, K)
+    wts = dict(c0=h0[:, K - 1], c1=h1[:, K - 1], H0=h0[:, :K - 1].T[:, None], H1=h1[:, :K - 1].T[:, None])
+    if conv.tree_select == 'fading':
+        A = [wts['c1'] * w[:, J - l] for l in range(J)] + [w[:, 0]]
+        A[0] = A[0] + w[:, -1]
+        wts['A'] = torch.stack(A)[:, None]                                        # (J+1, 1, C)
+        wf = w[:, 1:J + 1].flip(-1).T                                             # row l-1: w_{J-l+1}
+        wts['R'] = (wf[:, None] * h1[:, :K - 1].T[None]).reshape(J * (K - 1), 1, w.shape[0])
+        wts['AR'] = torch.cat([wts['A'], wts['R']])                              # weights of [a | past taps]
+    else:
+        cols = torch.cat([torch.arange(col, col + s) for _, s, _, col in uniform_groups(J, K, conv.memory_size)])
+        wts['Wb'], wts['w_skip'] = w[:, cols.to(w.device)].T[:, None], w[:, -1]    # (columns read, 1, C), (C,)
+    return wts
+
+def _weights(conv, st):
+    "step_weights, kept in the state while the parameters are unchanged and autograd is off."
+    ps = (conv.h0, conv.h1, conv.w)
+    if torch.is_grad_enabled() and any(p.requires_grad for p in ps): return step_weights(conv, st['dtype'])
+    key = tuple((id(p), p._version, p.data_ptr()) for p in ps)
+    if st['weights'] is None or st['weights'][0] != key: st['weights'] = (key, step_weights(conv, st['dtype']))
+    return st['weights'][1]
+
+def tree_levels_step(x_t, st, wts, rows):
+    "All levels at time t: x_t (B, C) → a (J+1, B, C) = [x_t, a_{J-1}[t], .., a_0[t]] and the past taps read (J(K-1), B, C)."
+    past = st['a'].index_select(0, rows[0])                                     # oldest tap first within a level
+    K1 = wts['H0'].shape[0]
+    P0 = past * wts['H0'] if K1 == 1 else torch.linalg.vecdot(past.unflatten(0, (-1, K1)), wts['H0'], dim=1)
+    a, c0 = [x_t], wts['c0']
+    for P in P0.unbind(0): a.append(torch.addcmul(P, c0, a[-1]))                 # a_(l+1) = c0 a_(l) + P0_(l+1)
+    a = torch.stack(a)
+    st['a'].index_copy_(0, rows[1], a[:-1])                                      # each level keeps its input
+    return a, past
+
+def _levels_into(x_t, st, wts, rows):
+    "`tree_levels_step` without autograd, written into the state's work buffer z = [a (J+1) | past taps] (J+1+J(K-1), B, C)."
+    z, past, a_in, p0, zv, p0v, _ = st['work']
+    torch.index_select(st['a'], 0, rows[0], out=past)
+    K1, c0 = wts['H0'].shape[0], wts['c0']
+    if K1 == 1: torch.mul(past, wts['H0'], out=p0)
+    else: torch.linalg.vecdot(past.unflatten(0, (-1, K1)), wts['H0'], dim=1, out=p0)
+    zv[0].copy_(x_t)
+    for l, P in enumerate(p0v): torch.addcmul(P, c0, zv[l], out=zv[l + 1])
+    st['a'].index_copy_(0, rows[1], a_in)
+    return z
+
+def tree_advance(x_t, st, wts, fading:bool) -> torch.Tensor:
+    "One step without checks, with given `step_weights`: x_t (B, C) → y_t (B, C); updates `st` in place."
+    t = st['t']
+    rows = _ring_rows(st, t) if st['plan']['rings'] else ()
+    st['t'] = t + 1
+    if st['a'] is None: a, past = x_t[None], None
+    elif torch.is_grad_enabled(): a, past = tree_levels_step(x_t, st, wts, rows)
+    else:
+        z = _levels_into(x_t, st, wts, rows)
+        if fading: return torch.linalg.vecdot(z, wts['AR'], dim=0)
+        a, past = st['work'][6], st['work'][1]
+    if fading:
+        y = torch.linalg.vecdot(a, wts['A'], dim=0)
+        return y if past is None else y + torch.linalg.vecdot(past, wts['R'], dim=0)
+    J, K1 = a.shape[0] - 1, wts['H1'].shape[0]
+    if J:
+        P1 = past * wts['H1'] if K1 == 1 else torch.linalg.vecdot(past.unflatten(0, (-1, K1)), wts['H1'], dim=1)
+        a = torch.cat([a, torch.addcmul(P1, wts['c1'], a[:-1])])                  # [a_(0..J), b_(1..J)]
+    st['b'].index_copy_(0, rows[-1], a.index_select(0, st['plan']['b_src']))
+    win = st['b'].index_select(0, rows[-2])
+    return torch.addcmul(torch.linalg.vecdot(win, wts['Wb'], dim=0), wts['w_skip'], x_t)
 
 def tree_step(conv, x_t:torch.Tensor, state:dict):
     "Advance the tree by one position: x_t (B, C) → (y_t (B, C), state), updating state in place."
     if not isinstance(x_t, torch.Tensor) or x_t.dim() != 2 or x_t.shape[1] != conv.d_model:
         raise ValueError(f"step expects x_t of shape (B, d_model={conv.d_model}), got {getattr(x_t, 'shape', type(x_t).__name__)}")
-    t, J, w = state['t'], conv.depth, conv.w
-    if J: a, b = tree_levels_step(conv.h0, conv.h1, x_t, state)
-    else: a, b = x_t[..., None], x_t.new_zeros(*x_t.shape, 0)
-    y = w[:, -1] * x_t
-    if conv.tree_select == 'fading':
-        y = y + w[:, 0] * a[..., J] + (b * w[:, 1:J + 1].flip(-1)).sum(-1)             # b_(l) = b_{J-l} is column J-l+1
-    else:
-        plan = state['plan']
-        coef = torch.cat([a[..., J:], b.flip(-1)], -1)                                  # [a_0, b_0, .., b_{J-1}]
-        _ring_write(state['b'], plan['b'], t, coef.index_select(-1, plan['b_src']))
-        y = y + (_ring_read(state['b'], plan['b'], t) * w.index_select(-1, plan['b_cols'])).sum(-1)
-    state['t'] = t + 1
-    return y, state
+    return tree_advance(x_t, state, _weights(conv, state), conv.tree_select == 'fading'), state

@@ -5,6 +5,7 @@
 # %% ../nbs/05_generate.ipynb #cb4e51ae
 from __future__ import annotations
 import argparse
+import functools
 import math
 import os
 import tempfile
@@ -12,15 +13,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .models import MultiresBlock, ChannelLayerNorm
+from .core import step_weights, tree_advance
 from .train import TrainSpec, register_task, register_model, load_model
 
 # %% auto #0
 __all__ = ['AR_RECIPES', 'dmol_n_params', 'dmol_unpack', 'level_index', 'level_value', 'bin_log_prob', 'coupled_means',
-           'dmol_log_prob', 'bits_per_dim', 'dmol_sample', 'uniforms', 'shift_right', 'MultiresAR', 'pointwise',
-           'gelu_step', 'norm_step', 'block_step', 'init_states', 'model_step', 'sample_positions', 'generate',
-           'ar_loss', 'evaluate_bpd', 'ar_spec', 'split3', 'digits_levels', 'ar_digits_task', 'cifar_levels',
-           'ar_cifar_spec', 'ar_cifar10_task', 'sample_grid', 'write_png', 'parse_generate_args', 'generate_cli',
-           'main']
+           'dmol_log_prob', 'bits_per_dim', 'dmol_noise', 'dmol_draw', 'dmol_sample', 'uniforms', 'shift_right',
+           'MultiresAR', 'pointwise', 'gelu_step', 'norm_step', 'block_step', 'init_states', 'model_step',
+           'generation_plan', 'plan_step', 'sample_positions', 'generate', 'ar_loss', 'evaluate_bpd', 'ar_spec',
+           'split3', 'digits_levels', 'ar_digits_task', 'cifar_levels', 'ar_cifar_spec', 'ar_cifar10_task',
+           'sample_grid', 'write_png', 'parse_generate_args', 'generate_cli', 'main']
 
 # %% ../nbs/05_generate.ipynb #2320ba6d
 def dmol_n_params(C:int, n_mix:int) -> int:
@@ -78,20 +80,44 @@ def bits_per_dim(params:torch.Tensor, x:torch.Tensor, n_levels:int) -> torch.Ten
     return -dmol_log_prob(params, x, n_levels).sum() / (x.numel() * math.log(2))
 
 # %% ../nbs/05_generate.ipynb #7712d6c5
+def dmol_noise(u:torch.Tensor, n_mix:int):
+    "Uniforms u (..., M + C) → the Gumbel terms log(-log u) (..., M) and logistic(0, 1) noise (..., C) of `dmol_draw`."
+    return torch.log(-torch.log(u[..., :n_mix])), torch.log(u[..., n_mix:]) - torch.log1p(-u[..., n_mix:])
+
+@functools.lru_cache(maxsize=64)
+def _param_rows(C:int, M:int, device) -> torch.Tensor:
+    "Offsets (1, R-1) of a component's mean, log-scale and coupling entries in the flat params, from its logit's."
+    return (torch.arange(1, 1 + 2 * C + C * (C - 1) // 2) * M).to(device)[None]
+
+def dmol_draw(params:torch.Tensor, gumbel:torch.Tensor, noise:torch.Tensor, n_levels:int, temperature:float=1.) -> torch.Tensor:
+    "Draw x (B, C) on the grid from params (B, P) and the noise of `dmol_noise`: gumbel (B, M), noise (B, C)."
+    (B, M), C = gumbel.shape, noise.shape[-1]
+    logits = params[:, :M] if temperature == 1 else params[:, :M] / temperature
+    i = (logits - gumbel).argmax(-1, keepdim=True)                                      # Gumbel-max component (B, 1)
+    sel = params.gather(1, i + _param_rows(C, M, params.device))                        # its [means | log-scales | couplings]
+    s = sel[:, C:2 * C].clamp_min(-7.).exp_()
+    if temperature != 1: s = s * temperature
+    if C == 1: y = torch.addcmul(sel[:, :1], s, noise)
+    else:
+        alpha, ys, p = torch.tanh(sel[:, 2 * C:]), [], 0
+        for c in range(C):
+            m = sel[:, c]
+            for c2 in range(c): m, p = m + alpha[:, p] * ys[c2], p + 1
+            ys.append(_on_grid(torch.addcmul(m, s[:, c], noise[:, c]), n_levels))
+        return torch.stack(ys, 1)
+    return _on_grid(y, n_levels)
+
+def _on_grid(y:torch.Tensor, n_levels:int) -> torch.Tensor:
+    "level_value(level_index(y)) without leaving the float dtype: round((y+1)(L-1)/2), clamp, scale back."
+    return (y + 1).mul_((n_levels - 1) / 2).round_().clamp_(0, n_levels - 1).mul_(2 / (n_levels - 1)).sub_(1)
+
 def dmol_sample(params:torch.Tensor, C:int, n_levels:int, u:torch.Tensor, temperature:float=1.) -> torch.Tensor:
     "Draw x (B, C) on the grid from params (B, P), using uniforms u (B, M + C) in (0, 1)."
-    logits, mu, log_s, alpha = dmol_unpack(params, C)
-    M = logits.shape[-1]
-    i = (logits / temperature - torch.log(-torch.log(u[:, :M]))).argmax(-1)             # Gumbel-max component
-    pick = lambda t: t.gather(-1, i[:, None, None].expand(-1, t.shape[-2], 1))[..., 0]    # (B, ·, M) → (B, ·)
-    mu, s, alpha = pick(mu), pick(log_s).exp() * temperature, pick(alpha) if C > 1 else None
-    noise = torch.log(u[:, M:]) - torch.log1p(-u[:, M:])                               # logistic(0, 1)
-    xs, p = [], 0
-    for c in range(C):
-        m = mu[:, c]
-        for c2 in range(c): m, p = m + alpha[:, p] * xs[c2], p + 1
-        xs.append(level_value(level_index(m + s[:, c] * noise[:, c], n_levels), n_levels, params.dtype))
-    return torch.stack(xs, 1)
+    M = u.shape[-1] - C
+    if u.shape != (params.shape[0], M + C) or params.shape[-1] != dmol_n_params(C, M):
+        raise ValueError(f"expected params (B, {dmol_n_params(C, max(M, 1))}) and u (B, M + C) for {C} channel(s), "
+                         f"got {tuple(params.shape)} and {tuple(u.shape)}")
+    return dmol_draw(params, *dmol_noise(u, M), n_levels, temperature)
 
 def uniforms(shape, generator=None, device=None, dtype=None, eps:float=1e-6) -> torch.Tensor:
     "Uniforms in [eps, 1-eps] for `dmol_sample`."
@@ -169,11 +195,49 @@ def model_step(model:MultiresAR, x_prev:torch.Tensor, states:list) -> torch.Tens
     for blk, st in zip(model.blocks, states): h = block_step(blk, h, st)
     return pointwise(model.head, h)
 
-# %% ../nbs/05_generate.ipynb #232f50fb
+# %% ../nbs/05_generate.ipynb #414884f7
+_SQRT1_2 = 0.7071067811865476
+_READOUT = ('A', 'R', 'AR', 'Wb', 'w_skip')        # the step weights that the conv's output is linear in
+
 def _check_positive_int(name, v):
     if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {type(v).__name__}")
     if v < 1: raise ValueError(f"{name} must be >= 1, got {v}")
 
+
+def _block_plan(blk:nn.Module, batch_size:int) -> tuple:
+    conv, act = blk.layer.conv, blk.layer.activation
+    exact_gelu = isinstance(act, nn.GELU) and act.approximate == 'none'
+    Wp = blk.proj.weight[..., 0] * (_SQRT1_2 if exact_gelu else 1.)              # ½·√2: see above
+    mix = (blk.mix.weight[..., 0].T, blk.mix.bias) if blk.mix is not None else None
+    st = conv.init_state(batch_size)
+    wts = step_weights(conv, st['dtype'])
+    if exact_gelu: wts = {k: v * _SQRT1_2 if k in _READOUT else v for k, v in wts.items()}   # the conv emits y/√2
+    ln = blk.norm.ln if isinstance(blk.norm, ChannelLayerNorm) else None
+    ln = (ln.normalized_shape, ln.weight, ln.bias, ln.eps) if ln is not None else None
+    return (st, wts, conv.tree_select == 'fading', None if exact_gelu else act,
+            Wp.T, blk.proj.bias, mix, ln, blk.norm)
+
+@torch.no_grad()
+def generation_plan(model:MultiresAR, batch_size:int) -> dict:
+    "Constants and zero streaming states for `plan_step` (the parameters must not change while it is used)."
+    _check_positive_int('batch_size', batch_size)
+    return dict(encoder=(model.encoder.bias, model.encoder.weight[..., 0].T), head=(model.head.bias, model.head.weight[..., 0].T),
+                blocks=[_block_plan(blk, batch_size) for blk in model.blocks])
+
+def plan_step(plan:dict, x_prev:torch.Tensor) -> torch.Tensor:
+    "`model_step` from a `generation_plan` (eval mode): DMoL parameters (B, P) at t from x_{t-1} (B, d_input)."
+    b_enc, W_enc = plan['encoder']
+    h = torch.addmm(b_enc, x_prev, W_enc)
+    for st, wts, fading, act, WpT, bp, mix, ln, norm in plan['blocks']:
+        y = tree_advance(h, st, wts, fading)
+        g = torch.addcmul(y, y, torch.erf(y)) if act is None else act(y)           # y is y/√2 here
+        u = F.glu(torch.addmm(bp, g, WpT), -1)
+        if mix is not None: u = torch.addmm(mix[1], u, mix[0])
+        u = u.add_(h)
+        h = F.layer_norm(u, *ln) if ln is not None else norm_step(norm, u)
+    return torch.addmm(plan['head'][0], h, plan['head'][1])
+
+# %% ../nbs/05_generate.ipynb #232f50fb
 @torch.no_grad()
 def sample_positions(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True, generator=None,
                      temperature:float=1.):
@@ -181,11 +245,12 @@ def sample_positions(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=T
     p0 = model.head.weight
     C, L, M = model.d_input, model.n_levels, model.n_mix
     x = torch.zeros(n_samples, C, seq_len, device=p0.device, dtype=p0.dtype)
-    prev, states = x.new_zeros(n_samples, C), init_states(model, n_samples) if cached else None
+    u = uniforms((seq_len, n_samples, M + C), generator, p0.device, p0.dtype)   # = seq_len draws of (n_samples, M + C)
+    gumbel, noise = dmol_noise(u, M)
+    prev, plan = x.new_zeros(n_samples, C), generation_plan(model, n_samples) if cached else None
     for t in range(seq_len):
-        params = model_step(model, prev, states) if cached else model(x[..., :t + 1])[..., t]
-        u = uniforms((n_samples, M + C), generator, p0.device, p0.dtype)
-        prev = dmol_sample(params, C, L, u, temperature)
+        params = plan_step(plan, prev) if cached else model(x[..., :t + 1])[..., t]
+        prev = dmol_draw(params, gumbel[t], noise[t], L, temperature)
         x[..., t] = prev
         yield t, x
 
