@@ -272,13 +272,16 @@ def _ring(sizes, lags):
     offs = [sum(sizes[:i]) for i in range(len(sizes))]
     return offs, sizes, [(o, sz, lag) for o, sz, lg in zip(offs, sizes, lags) for lag in lg]
 
-def _ring_index(rings, t, device):
-    "Read and write index tensors of every ring at time(s) t (a tensor (T, 1)): a list [read, write, ...], each (T, ·)."
+def _ring_tensors(rings, device):
+    "Per ring: the read taps' offsets, sizes and lags and the rings' offsets and sizes, as index tensors (1, ·)."
+    return [tuple(torch.tensor(v, dtype=torch.long, device=device).reshape(1, -1) for v in (*zip(*reads), offs, sizes))
+            for offs, sizes, reads in rings]
+
+def _ring_index(ring_t, t):
+    "Read and write index tensors of every ring at time(s) t (an int, or a tensor (T, 1)): [read, write, ...], each (T, ·)."
     out = []
-    for offs, sizes, reads in rings:
-        o, sz, lag = (torch.tensor(v, dtype=torch.long).reshape(1, -1) for v in zip(*reads))
-        out += [o + (t - lag) % sz, torch.tensor(offs).reshape(1, -1) + t % torch.tensor(sizes).reshape(1, -1)]
-    return [i.to(device) for i in out]
+    for o, sz, lag, offs, sizes in ring_t: out += [o + (t - lag) % sz, offs + t % sizes]
+    return out
 
 def tree_state(conv, batch_size:int, device=None, dtype=None) -> dict:
     "Zero streaming state of `conv` for `batch_size` sequences."
@@ -291,7 +294,8 @@ def tree_state(conv, batch_size:int, device=None, dtype=None) -> dict:
         rings.append(_ring(sizes, [[(K - 1 - k) * 2**(l - 1) for k in range(K - 1)] for l in range(1, J + 1)]))
         st['a'] = torch.zeros(sum(sizes), B, C, **fk)
         z, p0 = torch.zeros(J + 1 + J * (K - 1), B, C, **fk), torch.zeros(J, B, C, **fk)
-        st['work'] = (z, z[J + 1:], z[:J], p0, z.unbind(0), p0.unbind(0), z[:J + 1])   # see _levels_into
+        zv = z.unbind(0)
+        st['work'] = (z, z[J + 1:], z[:J], p0, zv[0], list(zip(p0.unbind(0), zv[:J], zv[1:J + 1])), z[:J + 1])  # see _levels_into
     if conv.tree_select == 'uniform':
         groups = uniform_groups(J, K, conv.memory_size)
         rings.append(_ring([_pow2((s - 1) * D + 1) for _, s, D, _ in groups], [[m * D for m in range(s)] for _, s, D, _ in groups]))
@@ -299,16 +303,17 @@ def tree_state(conv, batch_size:int, device=None, dtype=None) -> dict:
         st['plan']['b_src'] = torch.tensor([J if j < 0 else 2 * J - j for j, *_ in groups], device=fk['device'])
         st['b'] = torch.zeros(sum(rings[-1][1]), B, C, **fk)
     period = math.lcm(*(sz for r in rings for sz in r[1])) if rings else 1
-    st['plan'].update(rings=rings, period=period, table=None, device=fk['device'])
+    st['plan'].update(rings=_ring_tensors(rings, fk['device']), period=period, table=None)
     if rings and period <= _TABLE_MAX:                      # index rows for t = 0..period-1, built in one go
-        st['plan']['table'] = list(zip(*(i.unbind(0) for i in _ring_index(rings, torch.arange(period)[:, None], fk['device']))))
+        t = torch.arange(period, device=fk['device'])[:, None]
+        st['plan']['table'] = list(zip(*(i.unbind(0) for i in _ring_index(st['plan']['rings'], t))))
     return st
 
 def _ring_rows(st, t):
     "The index tensors of time t: (a read, a write[, b read, b write])."
     p = st['plan']
     if p['table'] is not None: return p['table'][t % p['period']]
-    return [i[0] for i in _ring_index(p['rings'], torch.tensor([[t]]), p['device'])]
+    return [i[0] for i in _ring_index(p['rings'], t)]
 
 def step_weights(conv, dtype=None) -> dict:
     "The step's constants from the parameters: last taps c0, c1 (C,), past taps H0, H1 (K-1, 1, C), read-out weights."
@@ -348,13 +353,13 @@ def tree_levels_step(x_t, st, wts, rows):
 
 def _levels_into(x_t, st, wts, rows):
     "`tree_levels_step` without autograd, written into the state's work buffer z = [a (J+1) | past taps] (J+1+J(K-1), B, C)."
-    z, past, a_in, p0, zv, p0v, _ = st['work']
+    z, past, a_in, p0, z0, levels, _ = st['work']
     torch.index_select(st['a'], 0, rows[0], out=past)
     K1, c0 = wts['H0'].shape[0], wts['c0']
     if K1 == 1: torch.mul(past, wts['H0'], out=p0)
     else: torch.linalg.vecdot(past.unflatten(0, (-1, K1)), wts['H0'], dim=1, out=p0)
-    zv[0].copy_(x_t)
-    for l, P in enumerate(p0v): torch.addcmul(P, c0, zv[l], out=zv[l + 1])
+    z0.copy_(x_t)
+    for P, a, a_next in levels: torch.addcmul(P, c0, a, out=a_next)               # a_(l+1) = c0 a_(l) + P0_(l+1)
     st['a'].index_copy_(0, rows[1], a_in)
     return z
 
