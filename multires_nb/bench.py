@@ -150,7 +150,9 @@ def spec_peak(spec:dict) -> int:
     "Peak memory increase (bytes) of the measurement `spec` in this process: fwd+bwd, or no_grad forward."
     dev = spec.get('device', 'cpu')
     peak = cuda_peak_bytes if torch.device(dev).type == 'cuda' else cpu_peak_bytes
-    if spec['kind'] == 'alloc': return peak(lambda: _alloc_workload(spec['N']))
+    if spec['kind'] == 'alloc':                           # warm-up first, as for the layers: one-time runtime setup
+        _alloc_workload(spec['N'])                          # (thread pool, allocator arenas) is not the workload's
+        return peak(lambda: _alloc_workload(spec['N']))
     dt = _dtype(spec.get('dtype', 'float32'))
     layer = make_layer(spec['kind'], spec['d'], spec['N'], spec.get('K', 2), spec.get('depth'), dev, dt)
     x = torch.randn(spec['B'], spec['d'], spec['N'], device=dev, dtype=dt)
