@@ -193,9 +193,9 @@ def step_times(d:int, depth:int, positions=(0, 256, 1024, 4096), n:int=64, K:int
             ts = [time_call(lambda: [conv.step(x[..., st['t']], st) for _ in range(m)], device) / m for _ in range(blocks)]
             out['step'].append(statistics.median(ts) * 1e6)
             if recompute:
-                m = max(1, n // 16)
-                t = time_call(lambda: [conv(x[..., :p + i + 1]) for i in range(m)], device)
-                out['recompute'].append(t / m * 1e6)
+                r = max(1, n // 16)                                  # fewer: a recompute costs milliseconds
+                t = time_call(lambda: [conv(x[..., :p + i + 1]) for i in range(r)], device)
+                out['recompute'].append(t / r * 1e6)
     return out
 
 # %% ../nbs/06_speed.ipynb #67631c2c
