@@ -14,7 +14,7 @@ import pywt
 __all__ = ['FFT_CHUNK', 'receptive_field', 'tree_depth', 'tree_level', 'wavelet_filters', 'fading_tree', 'uniform_groups',
            'lagged_readout', 'uniform_tree', 'MultiresConv', 'shifted_level', 'impulse_responses', 'kernel_support',
            'equivalent_kernel', 'fft_size', 'fft_causal_conv', 'direct_causal_conv', 'choose_impl', 'tree_state',
-           'step_weights', 'tree_levels_step', 'tree_advance', 'tree_step']
+           'step_weights', 'level_values', 'tree_levels_step', 'tree_advance', 'step_matrix', 'tree_step']
 
 # %% ../nbs/01_core.ipynb #c6f46a4d
 def receptive_field(J:int, K:int) -> int:
@@ -357,14 +357,18 @@ def _weights(conv, st):
     if st['weights'] is None or st['weights'][0] != key: st['weights'] = (key, step_weights(conv, st['dtype']))
     return st['weights'][1]
 
-def tree_levels_step(x_t, st, wts, rows):
-    "All levels at time t: x_t (B, C) → a (J+1, B, C) = [x_t, a_{J-1}[t], .., a_0[t]] and the past taps read (J(K-1), B, C)."
-    past = st['a'].index_select(0, rows[0])                                     # oldest tap first within a level
+def level_values(x_t, past, wts):
+    "a (J+1, B, C) = [x_t, a_{J-1}[t], .., a_0[t]] from x_t (B, C) and the past taps (J(K-1), B, C), oldest first per level."
     K1 = wts['H0'].shape[0]
     P0 = past * wts['H0'] if K1 == 1 else torch.linalg.vecdot(past.unflatten(0, (-1, K1)), wts['H0'], dim=1)
     a, c0 = [x_t], wts['c0']
     for P in P0.unbind(0): a.append(torch.addcmul(P, c0, a[-1]))                 # a_(l+1) = c0 a_(l) + P0_(l+1)
-    a = torch.stack(a)
+    return torch.stack(a)
+
+def tree_levels_step(x_t, st, wts, rows):
+    "All levels at time t: x_t (B, C) → a (J+1, B, C) = [x_t, a_{J-1}[t], .., a_0[t]] and the past taps read (J(K-1), B, C)."
+    past = st['a'].index_select(0, rows[0])                                     # oldest tap first within a level
+    a = level_values(x_t, past, wts)
     st['a'].index_copy_(0, rows[1], a[:-1])                                      # each level keeps its input
     return a, past
 
@@ -401,6 +405,18 @@ def tree_advance(x_t, st, wts, fading:bool) -> torch.Tensor:
     st['b'].index_copy_(0, rows[-1], a.index_select(0, st['plan']['b_src']))
     win = st['b'].index_select(0, rows[-2])
     return torch.addcmul(torch.linalg.vecdot(win, wts['Wb'], dim=0), wts['w_skip'], x_t)
+
+def step_matrix(conv, dtype=None) -> torch.Tensor:
+    "Fading select: the step as one linear map per channel, G (J+1, 1+J(K-1), C): [x_t | past taps] → [a_(0..J-1) | y_t]."
+    if conv.tree_select != 'fading' or conv.depth < 1: raise ValueError("step_matrix needs tree_select='fading' and depth >= 1")
+    wts = step_weights(conv, dtype)
+    J, K, C = conv.depth, conv.kernel_size, conv.d_model
+    n = 1 + J * (K - 1)
+    e = torch.eye(n, dtype=wts['c0'].dtype, device=wts['c0'].device)              # probe p: input p is 1, the others 0
+    x_t, past = e[:, :1].expand(n, C), e[:, 1:].T[..., None].expand(n - 1, n, C)
+    a = level_values(x_t, past, wts)                                            # (J+1, n, C)
+    y = torch.linalg.vecdot(torch.cat([a, past]), wts['AR'], dim=0)
+    return torch.cat([a[:J], y[None]])
 
 def tree_step(conv, x_t:torch.Tensor, state:dict):
     "Advance the tree by one position: x_t (B, C) → (y_t (B, C), state), updating state in place."

@@ -5,7 +5,6 @@
 # %% ../nbs/05_generate.ipynb #cb4e51ae
 from __future__ import annotations
 import argparse
-import functools
 import math
 import os
 import tempfile
@@ -13,15 +12,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .models import MultiresBlock, ChannelLayerNorm
-from .core import step_weights, tree_advance
+from .core import step_weights, step_matrix, tree_advance, _ring_rows
 from .train import TrainSpec, register_task, register_model, load_model
 
 # %% auto #0
 __all__ = ['AR_RECIPES', 'dmol_n_params', 'dmol_unpack', 'level_index', 'level_value', 'bin_log_prob', 'coupled_means',
-           'dmol_log_prob', 'bits_per_dim', 'dmol_noise', 'dmol_draw', 'dmol_sample', 'uniforms', 'shift_right',
-           'MultiresAR', 'pointwise', 'gelu_step', 'norm_step', 'block_step', 'init_states', 'model_step',
-           'generation_plan', 'plan_step', 'sample_positions', 'generate', 'ar_loss', 'evaluate_bpd', 'ar_spec',
-           'split3', 'digits_levels', 'ar_digits_task', 'cifar_levels', 'ar_cifar_spec', 'ar_cifar10_task',
+           'dmol_log_prob', 'bits_per_dim', 'dmol_noise', 'LevelSampler', 'dmol_draw', 'dmol_sample', 'uniforms',
+           'shift_right', 'MultiresAR', 'pointwise', 'gelu_step', 'norm_step', 'block_step', 'init_states',
+           'model_step', 'generation_plan', 'plan_step', 'sample_levels', 'generate', 'ar_loss', 'evaluate_bpd',
+           'ar_spec', 'split3', 'digits_levels', 'ar_digits_task', 'cifar_levels', 'ar_cifar_spec', 'ar_cifar10_task',
            'sample_grid', 'write_png', 'parse_generate_args', 'generate_cli', 'main']
 
 # %% ../nbs/05_generate.ipynb #2320ba6d
@@ -84,32 +83,48 @@ def dmol_noise(u:torch.Tensor, n_mix:int):
     "Uniforms u (..., M + C) → the Gumbel terms log(-log u) (..., M) and logistic(0, 1) noise (..., C) of `dmol_draw`."
     return torch.log(-torch.log(u[..., :n_mix])), torch.log(u[..., n_mix:]) - torch.log1p(-u[..., n_mix:])
 
-@functools.lru_cache(maxsize=64)
-def _param_rows(C:int, M:int, device) -> torch.Tensor:
-    "Offsets (1, R-1) of a component's mean, log-scale and coupling entries in the flat params, from its logit's."
-    return (torch.arange(1, 1 + 2 * C + C * (C - 1) // 2) * M).to(device)[None]
+class LevelSampler:
+    "Draws level indices k (B, C) from DMoL parameters (B, P) in a few operations on buffers it keeps (see above)."
+    def __init__(self, batch_size:int, C:int, n_mix:int, n_levels:int, temperature:float=1., dtype=None, device=None):
+        B, M, R = batch_size, n_mix, dmol_n_params(C, 1)
+        fk = dict(dtype=dtype or torch.get_default_dtype(), device=device)
+        self.C, self.M, self.n_levels, self.c = C, M, n_levels, (n_levels - 1) / 2
+        self.floor = -7. + math.log(self.c * temperature)                         # the clamp of log-scales at -7
+        full = lambda n, v: torch.full((n,), v, **fk)
+        self.scale = torch.cat([full(M, 1 / temperature), full(C * M, self.c), full((R - 1 - C) * M, 1.)])
+        self.offset = torch.cat([full(C * M, self.c), full(C * M, math.log(self.c * temperature)), full((R - 1 - 2 * C) * M, 0.)])
+        self.z = torch.empty(B, R, M, **fk)                                       # [logits | means | log-scales | couplings]
+        self.i = torch.empty(B, 1, 1, dtype=torch.long, device=device)
+        self.sel, self.s = torch.empty(B, R, 1, **fk), torch.empty(B, C, **fk)
+        self.flat, self.logits, self.i_all = self.z.view(B, R * M), self.z[:, :1], self.i.expand(B, R, 1)
+        self.mu, self.log_s, self.alpha = self.sel[:, 1:1 + C, 0], self.sel[:, 1 + C:1 + 2 * C, 0], self.sel[:, 1 + 2 * C:, 0]
+
+    def shift(self, gumbel:torch.Tensor) -> torch.Tensor:
+        "The affine map's shift (..., B, P) for Gumbel terms (..., B, M): -G on the logits, the fixed offsets elsewhere."
+        return torch.cat([-gumbel, self.offset.expand(*gumbel.shape[:-1], -1)], -1)
+
+    def __call__(self, params:torch.Tensor, shift:torch.Tensor, noise:torch.Tensor, out:torch.Tensor) -> torch.Tensor:
+        "Levels (B, C) into `out` from params (B, P), a `shift` (B, P) and logistic noise (B, C)."
+        if params.shape != self.flat.shape:
+            raise ValueError(f"expected params of shape {tuple(self.flat.shape)}, got {tuple(params.shape)}")
+        torch.addcmul(shift, params, self.scale, out=self.flat)
+        torch.argmax(self.logits, -1, keepdim=True, out=self.i)                  # Gumbel-max component
+        torch.gather(self.z, 2, self.i_all, out=self.sel)                         # its [logit | means | log-scales | couplings]
+        s = torch.clamp_min(self.log_s, self.floor, out=self.s).exp_()
+        if self.C == 1: return torch.addcmul(self.mu, s, noise, out=out).round_().clamp_(0, self.n_levels - 1)
+        alpha, p = torch.tanh(self.alpha), 0
+        for c in range(self.C):
+            m = self.mu[:, c]
+            for c2 in range(c): m, p = m + alpha[:, p] * (out[:, c2] - self.c), p + 1     # c α x_c' = α (k_c' - c)
+            torch.addcmul(m, s[:, c], noise[:, c], out=out[:, c]).round_().clamp_(0, self.n_levels - 1)
+        return out
 
 def dmol_draw(params:torch.Tensor, gumbel:torch.Tensor, noise:torch.Tensor, n_levels:int, temperature:float=1.) -> torch.Tensor:
     "Draw x (B, C) on the grid from params (B, P) and the noise of `dmol_noise`: gumbel (B, M), noise (B, C)."
     (B, M), C = gumbel.shape, noise.shape[-1]
-    logits = params[:, :M] if temperature == 1 else params[:, :M] / temperature
-    i = (logits - gumbel).argmax(-1, keepdim=True)                                      # Gumbel-max component (B, 1)
-    sel = params.gather(1, i + _param_rows(C, M, params.device))                        # its [means | log-scales | couplings]
-    s = sel[:, C:2 * C].clamp_min(-7.).exp_()
-    if temperature != 1: s = s * temperature
-    if C == 1: y = torch.addcmul(sel[:, :1], s, noise)
-    else:
-        alpha, ys, p = torch.tanh(sel[:, 2 * C:]), [], 0
-        for c in range(C):
-            m = sel[:, c]
-            for c2 in range(c): m, p = m + alpha[:, p] * ys[c2], p + 1
-            ys.append(_on_grid(torch.addcmul(m, s[:, c], noise[:, c]), n_levels))
-        return torch.stack(ys, 1)
-    return _on_grid(y, n_levels)
-
-def _on_grid(y:torch.Tensor, n_levels:int) -> torch.Tensor:
-    "level_value(level_index(y)) without leaving the float dtype: round((y+1)(L-1)/2), clamp, scale back."
-    return (y + 1).mul_((n_levels - 1) / 2).round_().clamp_(0, n_levels - 1).mul_(2 / (n_levels - 1)).sub_(1)
+    draw = LevelSampler(B, C, M, n_levels, temperature, params.dtype, params.device)
+    k = draw(params, draw.shift(gumbel), noise, params.new_empty(B, C))
+    return level_value(k, n_levels, params.dtype)
 
 def dmol_sample(params:torch.Tensor, C:int, n_levels:int, u:torch.Tensor, temperature:float=1.) -> torch.Tensor:
     "Draw x (B, C) on the grid from params (B, P), using uniforms u (B, M + C) in (0, 1)."
@@ -198,61 +213,122 @@ def model_step(model:MultiresAR, x_prev:torch.Tensor, states:list) -> torch.Tens
 # %% ../nbs/05_generate.ipynb #414884f7
 _SQRT1_2 = 0.7071067811865476
 _READOUT = ('A', 'R', 'AR', 'Wb', 'w_skip')        # the step weights that the conv's output is linear in
+_OPEN = 1e4                                        # sigmoid(_OPEN) == 1 exactly in float32 and float64
 
 def _check_positive_int(name, v):
     if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {type(v).__name__}")
     if v < 1: raise ValueError(f"{name} must be >= 1, got {v}")
 
+class _FusedConvs:
+    "All blocks' MultiresConvs (fading select) stepped together through their `step_matrix`: one gather, one contraction, one scatter."
+    def __init__(self, convs, batch_size:int, dtype):
+        B = batch_size
+        self.st = convs[0].init_state(1, dtype=dtype)                           # used for t and the ring index table only
+        G = torch.stack([step_matrix(c, dtype) for c in convs])                 # (nb, Q, n, C), Q = J + 1 rows [a | y]
+        G[:, -1] *= _SQRT1_2                                                    # the step returns y/√2: see above
+        nb, Q, n, C = G.shape
+        self.ring = G.new_zeros(self.st['a'].shape[0], nb, B, C)                # every block's level inputs
+        self.past, self.out = G.new_empty(n - 1, nb, B, C), G.new_empty(Q, nb, B, C)
+        self.small = B < 4                                                      # measured: below 4, a dot product is faster
+        if self.small:                                                          # G repeated for each sequence: no broadcast
+            self.gp = G[:, :, 1:].permute(1, 2, 0, 3)[:, :, :, None].expand(Q, n - 1, nb, B, C).contiguous()
+            self.pre = G.new_empty(Q, nb, B, C)
+            pre = self.pre.unbind(1)
+        else:
+            self.gp, self.pre = G[:, :, 1:].permute(0, 3, 1, 2).contiguous(), G.new_empty(nb, C, Q, B)
+            pre = self.pre.permute(2, 0, 3, 1).unbind(1)
+        self.blocks = list(zip(pre, G[:, :, :1].contiguous(), self.out.unbind(1), self.out[-1].unbind(0)))
+        self.write = self.out[:-1]
 
-def _block_plan(blk:nn.Module, batch_size:int) -> tuple:
-    conv, act = blk.layer.conv, blk.layer.activation
-    exact_gelu = isinstance(act, nn.GELU) and act.approximate == 'none'
-    Wp = blk.proj.weight[..., 0] * (_SQRT1_2 if exact_gelu else 1.)              # ½·√2: see above
-    mix = (blk.mix.weight[..., 0].T, blk.mix.bias) if blk.mix is not None else None
-    st = conv.init_state(batch_size)
-    wts = step_weights(conv, st['dtype'])
-    if exact_gelu: wts = {k: v * _SQRT1_2 if k in _READOUT else v for k, v in wts.items()}   # the conv emits y/√2
+    def begin(self):
+        "Read the past taps of every block (they are all older than t) and contract them: pre = G[:, :, 1:] · past."
+        t = self.st['t']
+        rd, self.wr = _ring_rows(self.st, t)
+        self.st['t'] = t + 1
+        torch.index_select(self.ring, 0, rd, out=self.past)
+        if self.small: torch.linalg.vecdot(self.gp, self.past, dim=1, out=self.pre)
+        else: torch.matmul(self.gp, self.past.permute(1, 3, 0, 2), out=self.pre)
+
+    def __call__(self, i:int, h:torch.Tensor) -> torch.Tensor:
+        "Block i's levels and output from its input h (B, C); returns y/√2."
+        pre, gx, out, y = self.blocks[i]
+        torch.addcmul(pre, gx, h, out=out)
+        return y
+
+    def end(self): self.ring.index_copy_(0, self.wr, self.write)
+
+class _BlockConvs:
+    "Each block's MultiresConv stepped on its own by `tree_advance`: any select, any depth."
+    def __init__(self, convs, batch_size:int, dtype):
+        self.items = []
+        for c in convs:
+            st = c.init_state(batch_size, dtype=dtype)
+            wts = {k: v * _SQRT1_2 if k in _READOUT else v for k, v in step_weights(c, dtype).items()}
+            self.items.append((st, wts, c.tree_select == 'fading'))
+    def begin(self): pass
+    def __call__(self, i:int, h:torch.Tensor) -> torch.Tensor: return tree_advance(h, *self.items[i])
+    def end(self): pass
+
+def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
+    "Buffers and weights of one block's pointwise part; the GLU gets a constant-one channel that carries b_mix."
+    Wp, bp, C = blk.proj.weight[..., 0] * _SQRT1_2, blk.proj.bias, blk.proj.in_channels
+    z, one = Wp.new_zeros(1, C), bp.new_ones(1)
+    Wp = torch.cat([Wp[:C], z, Wp[C:], z]).T.contiguous()                       # (C, 2C+2): [a | 1 | g | _OPEN]
+    bp = torch.cat([bp[:C], one, bp[C:], one * _OPEN])
+    Wm = torch.cat([blk.mix.weight[..., 0].T, blk.mix.bias[None]])              # (C+1, C): the last row is b_mix
     ln = blk.norm.ln if isinstance(blk.norm, ChannelLayerNorm) else None
-    ln = (ln.normalized_shape, ln.weight, ln.bias, ln.eps) if ln is not None else None
-    return (st, wts, conv.tree_select == 'fading', None if exact_gelu else act,
-            Wp.T, blk.proj.bias, mix, ln, blk.norm)
+    if ln is not None: norm, args = torch.layer_norm, (ln.normalized_shape, ln.weight, ln.bias, ln.eps, False)   # = F.layer_norm
+    else: norm, args = (lambda v, m: norm_step(m, v)), (blk.norm,)
+    e = lambda n: Wp.new_empty(batch_size, n)
+    return e(C), e(C), e(2 * C + 2), e(C), Wp, bp, Wm, norm, args
 
 @torch.no_grad()
 def generation_plan(model:MultiresAR, batch_size:int) -> dict:
-    "Constants and zero streaming states for `plan_step` (the parameters must not change while it is used)."
+    "Weights, buffers and zero streaming states for `plan_step` (the parameters must not change while it is used)."
     _check_positive_int('batch_size', batch_size)
-    return dict(encoder=(model.encoder.bias, model.encoder.weight[..., 0].T), head=(model.head.bias, model.head.weight[..., 0].T),
-                blocks=[_block_plan(blk, batch_size) for blk in model.blocks])
+    if not all(isinstance(b.layer.activation, nn.GELU) and b.layer.activation.approximate == 'none' and b.mix is not None
+               for b in model.blocks): raise ValueError("generation_plan expects MultiresAR blocks (exact GELU, mix conv)")
+    dt, convs, c = model.head.weight.dtype, [b.layer.conv for b in model.blocks], (model.n_levels - 1) / 2
+    fused = convs and all(cv.tree_select == 'fading' and cv.depth >= 1 and cv.depth == convs[0].depth
+                          and cv.kernel_size == convs[0].kernel_size for cv in convs)
+    W_enc = model.encoder.weight[..., 0].T                                     # (d_input, d): fed levels k = c (x + 1)
+    return dict(encoder=(model.encoder.bias - W_enc.sum(0), W_enc / c), head=(model.head.bias, model.head.weight[..., 0].T),
+                convs=(_FusedConvs if fused else _BlockConvs)(convs, batch_size, dt),
+                blocks=[_block_consts(b, batch_size) for b in model.blocks])
 
-def plan_step(plan:dict, x_prev:torch.Tensor) -> torch.Tensor:
-    "`model_step` from a `generation_plan` (eval mode): DMoL parameters (B, P) at t from x_{t-1} (B, d_input)."
-    b_enc, W_enc = plan['encoder']
-    h = torch.addmm(b_enc, x_prev, W_enc)
-    for st, wts, fading, act, WpT, bp, mix, ln, norm in plan['blocks']:
-        y = tree_advance(h, st, wts, fading)
-        g = torch.addcmul(y, y, torch.erf(y)) if act is None else act(y)           # y is y/√2 here
-        u = F.glu(torch.addmm(bp, g, WpT), -1)
-        if mix is not None: u = torch.addmm(mix[1], u, mix[0])
-        u = u.add_(h)
-        h = F.layer_norm(u, *ln) if ln is not None else norm_step(norm, u)
+def plan_step(plan:dict, k_prev:torch.Tensor) -> torch.Tensor:
+    "DMoL parameters (B, P) at t from the levels k_{t-1} (B, d_input) of x_{t-1} (c = (L-1)/2 at t = 0, where x = 0); eval mode."
+    (b_enc, W_enc), convs = plan['encoder'], plan['convs']
+    h = torch.addmm(b_enc, k_prev, W_enc)
+    convs.begin()
+    for i, (e, g, v, w, Wp, bp, Wm, norm, args) in enumerate(plan['blocks']):
+        y = convs(i, h)                                                         # y/√2
+        torch.addcmul(y, y, torch.erf(y, out=e), out=g)                         # GELU(y)·√2
+        u = F.glu(torch.addmm(bp, g, Wp, out=v), -1)                            # [GLU | 1]
+        h = norm(torch.addmm(h, u, Wm, out=w), *args)                           # h + W_mix u + b_mix
+    convs.end()
     return torch.addmm(plan['head'][0], h, plan['head'][1])
 
 # %% ../nbs/05_generate.ipynb #232f50fb
-@torch.no_grad()
-def sample_positions(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True, generator=None,
-                     temperature:float=1.):
-    "Generator over positions: draws x[..., t] for t = 0..seq_len-1 and yields (t, x), x (n_samples, d_input, seq_len)."
+def sample_levels(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True, generator=None,
+                  temperature:float=1., callback=None) -> torch.Tensor:
+    "Draw the level indices k (n_samples, d_input, seq_len) position by position; `callback(t, k)` after each."
+    if model.training: raise ValueError("sample_levels expects the model in eval mode (generate switches it)")
     p0 = model.head.weight
-    C, L, M = model.d_input, model.n_levels, model.n_mix
-    x = torch.zeros(n_samples, C, seq_len, device=p0.device, dtype=p0.dtype)
-    u = uniforms((seq_len, n_samples, M + C), generator, p0.device, p0.dtype)   # = seq_len draws of (n_samples, M + C)
-    gumbel, noise = dmol_noise(u, M)
-    prev, plan = x.new_zeros(n_samples, C), generation_plan(model, n_samples) if cached else None
-    for t in range(seq_len):
-        params = plan_step(plan, prev) if cached else model(x[..., :t + 1])[..., t]
-        prev = dmol_draw(params, gumbel[t], noise[t], L, temperature)
-        x[..., t] = prev
-        yield t, x
+    C, L, M, fk = model.d_input, model.n_levels, model.n_mix, dict(device=p0.device, dtype=p0.dtype)
+    with torch.inference_mode():
+        u = uniforms((seq_len, n_samples, M + C), generator, **fk)             # = seq_len draws of (n_samples, M + C)
+        gumbel, noise = dmol_noise(u, M)
+        draw = LevelSampler(n_samples, C, M, L, temperature, **fk)
+        ks = torch.zeros(seq_len, n_samples, C, **fk)                           # the levels drawn, position first
+        k, steps = ks.permute(1, 2, 0), zip(draw.shift(gumbel).unbind(0), noise.unbind(0), ks.unbind(0))
+        if cached: plan, prev = generation_plan(model, n_samples), ks.new_full((n_samples, C), draw.c)
+        else: x = torch.zeros(n_samples, C, seq_len, **fk)
+        for t, (shift, nz, k_t) in enumerate(steps):
+            if cached: prev = draw(plan_step(plan, prev), shift, nz, k_t)
+            else: x[..., t] = level_value(draw(model(x[..., :t + 1])[..., t], shift, nz, k_t), L, x.dtype)
+            if callback is not None: callback(t, k)
+    return k.clone()                                                            # an ordinary tensor, outside inference mode
 
 def generate(model:MultiresAR, n_samples:int, seq_len:int=None, cached:bool=True, seed:int=None,
              temperature:float=1.) -> torch.Tensor:
@@ -268,10 +344,9 @@ def generate(model:MultiresAR, n_samples:int, seq_len:int=None, cached:bool=True
     else: g.manual_seed(seed)
     was_training = model.training
     model.eval()
-    try:
-        for _, x in sample_positions(model, n_samples, seq_len, cached, g, temperature): pass
+    try: k = sample_levels(model, n_samples, seq_len, cached, g, temperature)
     finally: model.train(was_training)
-    return x
+    return level_value(k, model.n_levels, k.dtype)
 
 MultiresAR.init_states, MultiresAR.step, MultiresAR.generate = init_states, model_step, generate
 
