@@ -88,7 +88,7 @@ class LevelSampler:
     def __init__(self, batch_size:int, C:int, n_mix:int, n_levels:int, temperature:float=1., dtype=None, device=None):
         B, M, R = batch_size, n_mix, dmol_n_params(C, 1)
         fk = dict(dtype=dtype or torch.get_default_dtype(), device=device)
-        self.C, self.M, self.n_levels, self.c = C, M, n_levels, (n_levels - 1) / 2
+        self.C, self.n_levels, self.c = C, n_levels, (n_levels - 1) / 2
         self.floor = -7. + math.log(self.c * temperature)                         # the clamp of log-scales at -7
         full = lambda n, v: torch.full((n,), v, **fk)
         self.scale = torch.cat([full(M, 1 / temperature), full(C * M, self.c), full((R - 1 - C) * M, 1.)])
