@@ -5,6 +5,7 @@
 # %% ../nbs/05_generate.ipynb #cb4e51ae
 from __future__ import annotations
 import argparse
+from functools import partial
 import math
 import os
 import tempfile
@@ -103,11 +104,19 @@ class LevelSampler:
         "The affine map's shift (..., B, P) for Gumbel terms (..., B, M): -G on the logits, the fixed offsets elsewhere."
         return torch.cat([-gumbel, self.offset.expand(*gumbel.shape[:-1], -1)], -1)
 
+    def fold(self, weight:torch.Tensor, bias:torch.Tensor) -> tuple:
+        "A linear head (weight (d, P), bias (P,)) whose output plus the shift is already in draw units: both times the scale."
+        return weight * self.scale, bias * self.scale
+
     def __call__(self, params:torch.Tensor, shift:torch.Tensor, noise:torch.Tensor, out:torch.Tensor) -> torch.Tensor:
         "Levels (B, C) into `out` from params (B, P), a `shift` (B, P) and logistic noise (B, C)."
         if params.shape != self.flat.shape:
             raise ValueError(f"expected params of shape {tuple(self.flat.shape)}, got {tuple(params.shape)}")
         torch.addcmul(shift, params, self.scale, out=self.flat)
+        return self.sample(noise, out)
+
+    def sample(self, noise:torch.Tensor, out:torch.Tensor) -> torch.Tensor:
+        "Levels (B, C) into `out` from the draw units in `self.flat` (written by `__call__`, or by a `fold`ed head)."
         torch.argmax(self.logits, -1, keepdim=True, out=self.i)                  # Gumbel-max component
         torch.gather(self.z, 2, self.i_all, out=self.sel)                         # its [logit | means | log-scales | couplings]
         s = torch.clamp_min(self.log_s, self.floor, out=self.s).exp_()
@@ -229,16 +238,17 @@ class _FusedConvs:
         nb, Q, n, C = G.shape
         self.ring = G.new_zeros(self.st['a'].shape[0], nb, B, C)                # every block's level inputs
         self.past, self.out = G.new_empty(n - 1, nb, B, C), G.new_empty(Q, nb, B, C)
-        self.small = B < 4                                                      # measured: below 4, a dot product is faster
+        self.small = B < 4                                                      # measured: below 4, product and sum are faster
         if self.small:                                                          # G repeated for each sequence: no broadcast
-            self.gp = G[:, :, 1:].permute(1, 2, 0, 3)[:, :, :, None].expand(Q, n - 1, nb, B, C).contiguous()
-            self.pre = G.new_empty(Q, nb, B, C)
+            self.gp = G[:, 1:, 1:].permute(1, 2, 0, 3)[:, :, :, None].expand(Q - 1, n - 1, nb, B, C).contiguous()
+            self.pre = G.new_zeros(Q, nb, B, C)                                 # row 0, x_t itself, has no past taps: stays 0
+            self.prod = torch.empty_like(self.gp)                               # the products, in a buffer of their own
             pre = self.pre.unbind(1)
         else:
             self.gp, self.pre = G[:, :, 1:].permute(0, 3, 1, 2).contiguous(), G.new_empty(nb, C, Q, B)
             pre = self.pre.permute(2, 0, 3, 1).unbind(1)
-        self.blocks = list(zip(pre, G[:, :, :1].contiguous(), self.out.unbind(1), self.out[-1].unbind(0)))
-        self.write = self.out[:-1]
+        self.steps = [partial(torch.addcmul, p, gx, out=o) for p, gx, o in zip(pre, G[:, :, :1].contiguous(), self.out.unbind(1))]
+        self.ys, self.write = self.out[-1].unbind(0), self.out[:-1]
 
     def begin(self):
         "Read the past taps of every block (they are all older than t) and contract them: pre = G[:, :, 1:] · past."
@@ -246,27 +256,22 @@ class _FusedConvs:
         rd, self.wr = _ring_rows(self.st, t)
         self.st['t'] = t + 1
         torch.index_select(self.ring, 0, rd, out=self.past)
-        if self.small: torch.linalg.vecdot(self.gp, self.past, dim=1, out=self.pre)
+        if self.small: torch.sum(torch.mul(self.gp, self.past, out=self.prod), 1, out=self.pre[1:])
         else: torch.matmul(self.gp, self.past.permute(1, 3, 0, 2), out=self.pre)
-
-    def __call__(self, i:int, h:torch.Tensor) -> torch.Tensor:
-        "Block i's levels and output from its input h (B, C); returns y/√2."
-        pre, gx, out, y = self.blocks[i]
-        torch.addcmul(pre, gx, h, out=out)
-        return y
 
     def end(self): self.ring.index_copy_(0, self.wr, self.write)
 
 class _BlockConvs:
     "Each block's MultiresConv stepped on its own by `tree_advance`: any select, any depth."
     def __init__(self, convs, batch_size:int, dtype):
-        self.items = []
+        self.steps, self.ys = [], []
         for c in convs:
             st = c.init_state(batch_size, dtype=dtype)
             wts = {k: v * _SQRT1_2 if k in _READOUT else v for k, v in step_weights(c, dtype).items()}
-            self.items.append((st, wts, c.tree_select == 'fading'))
+            y = torch.empty(batch_size, c.d_model, dtype=st['dtype'], device=c.w.device)
+            self.steps.append(lambda h, y=y, it=(st, wts, c.tree_select == 'fading'): y.copy_(tree_advance(h, *it)))
+            self.ys.append(y)
     def begin(self): pass
-    def __call__(self, i:int, h:torch.Tensor) -> torch.Tensor: return tree_advance(h, *self.items[i])
     def end(self): pass
 
 def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
@@ -280,7 +285,8 @@ def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
     if ln is not None: norm, args = torch.layer_norm, (ln.normalized_shape, ln.weight, ln.bias, ln.eps, False)   # = F.layer_norm
     else: norm, args = (lambda v, m: norm_step(m, v)), (blk.norm,)
     e = lambda n: Wp.new_empty(batch_size, n)
-    return e(C), e(C), e(2 * C + 2), e(C), Wp, bp, Wm, norm, args
+    v = e(2 * C + 2)
+    return e(C), e(C), v, v[:, :C + 1], v[:, C + 1:], e(C + 1), e(C), Wp, bp, Wm, norm, args
 
 @torch.no_grad()
 def generation_plan(model:MultiresAR, batch_size:int) -> dict:
@@ -292,22 +298,23 @@ def generation_plan(model:MultiresAR, batch_size:int) -> dict:
     fused = convs and all(cv.tree_select == 'fading' and cv.depth >= 1 and cv.depth == convs[0].depth
                           and cv.kernel_size == convs[0].kernel_size for cv in convs)
     W_enc = model.encoder.weight[..., 0].T                                     # (d_input, d): fed levels k = c (x + 1)
-    return dict(encoder=(model.encoder.bias - W_enc.sum(0), W_enc / c), head=(model.head.bias, model.head.weight[..., 0].T),
-                convs=(_FusedConvs if fused else _BlockConvs)(convs, batch_size, dt),
-                blocks=[_block_consts(b, batch_size) for b in model.blocks])
+    steps = (_FusedConvs if fused else _BlockConvs)(convs, batch_size, dt)
+    return dict(encoder=(model.encoder.bias - W_enc.sum(0), W_enc / c), head=(model.head.weight[..., 0].T, model.head.bias),
+                convs=steps, blocks=[(s, y, *_block_consts(b, batch_size)) for s, y, b in zip(steps.steps, steps.ys, model.blocks)])
 
-def plan_step(plan:dict, k_prev:torch.Tensor) -> torch.Tensor:
+def plan_step(plan:dict, k_prev:torch.Tensor, bias:torch.Tensor=None, out:torch.Tensor=None) -> torch.Tensor:
     "DMoL parameters (B, P) at t from the levels k_{t-1} (B, d_input) of x_{t-1} (c = (L-1)/2 at t = 0, where x = 0); eval mode."
-    (b_enc, W_enc), convs = plan['encoder'], plan['convs']
+    (b_enc, W_enc), (W_head, b_head), convs = plan['encoder'], plan['head'], plan['convs']
     h = torch.addmm(b_enc, k_prev, W_enc)
     convs.begin()
-    for i, (e, g, v, w, Wp, bp, Wm, norm, args) in enumerate(plan['blocks']):
-        y = convs(i, h)                                                         # y/√2
+    for conv, y, e, g, v, a, b, u, w, Wp, bp, Wm, norm, args in plan['blocks']:
+        conv(h)                                                                 # the levels, and y/√2 into y
         torch.addcmul(y, y, torch.erf(y, out=e), out=g)                         # GELU(y)·√2
-        u = F.glu(torch.addmm(bp, g, Wp, out=v), -1)                            # [GLU | 1]
+        torch.addmm(bp, g, Wp, out=v)                                           # v = [a | 1 | b | _OPEN]
+        torch.mul(a, b.sigmoid_(), out=u)                                       # GLU: u = [a σ(b) | 1]
         h = norm(torch.addmm(h, u, Wm, out=w), *args)                           # h + W_mix u + b_mix
     convs.end()
-    return torch.addmm(plan['head'][0], h, plan['head'][1])
+    return torch.addmm(b_head if bias is None else bias, h, W_head, out=out)
 
 # %% ../nbs/05_generate.ipynb #232f50fb
 def sample_levels(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True, generator=None,
@@ -320,13 +327,16 @@ def sample_levels(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True
         u = uniforms((seq_len, n_samples, M + C), generator, **fk)             # = seq_len draws of (n_samples, M + C)
         gumbel, noise = dmol_noise(u, M)
         draw = LevelSampler(n_samples, C, M, L, temperature, **fk)
-        ks = torch.zeros(seq_len, n_samples, C, **fk)                           # the levels drawn, position first
-        k, steps = ks.permute(1, 2, 0), zip(draw.shift(gumbel).unbind(0), noise.unbind(0), ks.unbind(0))
-        if cached: plan, prev = generation_plan(model, n_samples), ks.new_full((n_samples, C), draw.c)
+        ks, shift = torch.zeros(seq_len, n_samples, C, **fk), draw.shift(gumbel)  # the levels drawn, position first
+        if cached:
+            plan, prev = generation_plan(model, n_samples), ks.new_full((n_samples, C), draw.c)
+            plan['head'] = draw.fold(*plan['head'])                             # the head writes draw units ...
+            shift = shift + plan['head'][1]                                     # ... given the shift plus its bias
         else: x = torch.zeros(n_samples, C, seq_len, **fk)
-        for t, (shift, nz, k_t) in enumerate(steps):
-            if cached: prev = draw(plan_step(plan, prev), shift, nz, k_t)
-            else: x[..., t] = level_value(draw(model(x[..., :t + 1])[..., t], shift, nz, k_t), L, x.dtype)
+        k, steps = ks.permute(1, 2, 0), zip(shift.unbind(0), noise.unbind(0), ks.unbind(0))
+        for t, (s_t, nz, k_t) in enumerate(steps):
+            if cached: plan_step(plan, prev, s_t, draw.flat); prev = draw.sample(nz, k_t)
+            else: x[..., t] = level_value(draw(model(x[..., :t + 1])[..., t], s_t, nz, k_t), L, x.dtype)
             if callback is not None: callback(t, k)
     return k.clone()                                                            # an ordinary tensor, outside inference mode
 
