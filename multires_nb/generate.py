@@ -304,6 +304,7 @@ def generation_plan(model:MultiresAR, batch_size:int) -> dict:
 
 def plan_step(plan:dict, k_prev:torch.Tensor, bias:torch.Tensor=None, out:torch.Tensor=None) -> torch.Tensor:
     "DMoL parameters (B, P) at t from the levels k_{t-1} (B, d_input) of x_{t-1} (c = (L-1)/2 at t = 0, where x = 0); eval mode."
+    # `bias` (B, P), if given, replaces the head's bias and `out` receives the head's output: see `LevelSampler.fold`
     (b_enc, W_enc), (W_head, b_head), convs = plan['encoder'], plan['head'], plan['convs']
     h = torch.addmm(b_enc, k_prev, W_enc)
     convs.begin()
