@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 import math
+import numpy as np
 import os
 import tempfile
 import torch
@@ -20,9 +21,10 @@ from .train import TrainSpec, register_task, register_model, load_model
 __all__ = ['AR_RECIPES', 'dmol_n_params', 'dmol_unpack', 'level_index', 'level_value', 'bin_log_prob', 'coupled_means',
            'dmol_log_prob', 'bits_per_dim', 'dmol_noise', 'LevelSampler', 'dmol_draw', 'dmol_sample', 'uniforms',
            'shift_right', 'MultiresAR', 'pointwise', 'gelu_step', 'norm_step', 'block_step', 'init_states',
-           'model_step', 'generation_plan', 'plan_step', 'sample_levels', 'generate', 'ar_loss', 'evaluate_bpd',
-           'ar_spec', 'split3', 'digits_levels', 'ar_digits_task', 'cifar_levels', 'ar_cifar_spec', 'ar_cifar10_task',
-           'sample_grid', 'write_png', 'parse_generate_args', 'generate_cli', 'main']
+           'model_step', 'generation_plan', 'plan_step', 'kernel_unusable', 'cpu_kernel', 'sample_levels', 'generate',
+           'ar_loss', 'evaluate_bpd', 'ar_spec', 'split3', 'digits_levels', 'ar_digits_task', 'cifar_levels',
+           'ar_cifar_spec', 'ar_cifar10_task', 'sample_grid', 'write_png', 'parse_generate_args', 'generate_cli',
+           'main']
 
 # %% ../nbs/05_generate.ipynb #2320ba6d
 def dmol_n_params(C:int, n_mix:int) -> int:
@@ -274,13 +276,23 @@ class _BlockConvs:
     def begin(self): pass
     def end(self): pass
 
-def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
-    "Buffers and weights of one block's pointwise part; the GLU gets a constant-one channel that carries b_mix."
+def _block_weights(blk:nn.Module) -> tuple:
+    "W_proj·(1/√2) (C, 2C+2) and b_proj with the GLU's constant-one channel, and [W_mix | b_mix] (C+1, C)."
     Wp, bp, C = blk.proj.weight[..., 0] * _SQRT1_2, blk.proj.bias, blk.proj.in_channels
     z, one = Wp.new_zeros(1, C), bp.new_ones(1)
     Wp = torch.cat([Wp[:C], z, Wp[C:], z]).T.contiguous()                       # (C, 2C+2): [a | 1 | g | _OPEN]
     bp = torch.cat([bp[:C], one, bp[C:], one * _OPEN])
     Wm = torch.cat([blk.mix.weight[..., 0].T, blk.mix.bias[None]])              # (C+1, C): the last row is b_mix
+    return Wp, bp, Wm
+
+def _encoder_weights(model:MultiresAR) -> tuple:
+    "b_enc - W_enc 1 and W_enc / c (d_input, d): the encoder fed levels k = c (x + 1)."
+    W_enc = model.encoder.weight[..., 0].T
+    return model.encoder.bias - W_enc.sum(0), W_enc / ((model.n_levels - 1) / 2)
+
+def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
+    "Buffers and weights of one block's pointwise part (`_block_weights`) and its norm."
+    (Wp, bp, Wm), C = _block_weights(blk), blk.proj.in_channels
     ln = blk.norm.ln if isinstance(blk.norm, ChannelLayerNorm) else None
     if ln is not None: norm, args = torch.layer_norm, (ln.normalized_shape, ln.weight, ln.bias, ln.eps, False)   # = F.layer_norm
     else: norm, args = (lambda v, m: norm_step(m, v)), (blk.norm,)
@@ -294,12 +306,11 @@ def generation_plan(model:MultiresAR, batch_size:int) -> dict:
     _check_positive_int('batch_size', batch_size)
     if not all(isinstance(b.layer.activation, nn.GELU) and b.layer.activation.approximate == 'none' and b.mix is not None
                for b in model.blocks): raise ValueError("generation_plan expects MultiresAR blocks (exact GELU, mix conv)")
-    dt, convs, c = model.head.weight.dtype, [b.layer.conv for b in model.blocks], (model.n_levels - 1) / 2
+    dt, convs = model.head.weight.dtype, [b.layer.conv for b in model.blocks]
     fused = convs and all(cv.tree_select == 'fading' and cv.depth >= 1 and cv.depth == convs[0].depth
                           and cv.kernel_size == convs[0].kernel_size for cv in convs)
-    W_enc = model.encoder.weight[..., 0].T                                     # (d_input, d): fed levels k = c (x + 1)
     steps = (_FusedConvs if fused else _BlockConvs)(convs, batch_size, dt)
-    return dict(encoder=(model.encoder.bias - W_enc.sum(0), W_enc / c), head=(model.head.weight[..., 0].T, model.head.bias),
+    return dict(encoder=_encoder_weights(model), head=(model.head.weight[..., 0].T, model.head.bias),
                 convs=steps, blocks=[(s, y, *_block_consts(b, batch_size)) for s, y, b in zip(steps.steps, steps.ys, model.blocks)])
 
 def plan_step(plan:dict, k_prev:torch.Tensor, bias:torch.Tensor=None, out:torch.Tensor=None) -> torch.Tensor:
@@ -317,9 +328,158 @@ def plan_step(plan:dict, k_prev:torch.Tensor, bias:torch.Tensor=None, out:torch.
     convs.end()
     return torch.addmm(b_head if bias is None else bias, h, W_head, out=out)
 
+# %% ../nbs/05_generate.ipynb #11af4f80
+try:
+    import numba
+    _njit = numba.njit(cache=True)
+except ImportError: numba, _njit = None, (lambda f: f)                        # then the plan serves the CPU too
+
+@_njit
+def _ring_rows_at(t, taps, segs, rd, wr):
+    "Ring rows at time t: the reads rd (taps: offsets, sizes, lags (3, n-1)) and the writes wr (segs: offsets, sizes (2, J))."
+    for m in range(rd.shape[0]): rd[m] = taps[0, m] + (t - taps[2, m]) % taps[1, m]
+    for l in range(wr.shape[0]): wr[l] = segs[0, l] + t % segs[1, l]
+
+@_njit
+def _conv_rows(G, ring, blk, b, h, rd, wr, out):
+    "Block blk's rows [levels | y/√2] (Q, d) for sequence b: G [h | past taps]; then its levels go to the ring."
+    Q, n, d = G.shape[1], G.shape[2], G.shape[3]
+    for q in range(Q):
+        for x in range(d): out[q, x] = G[blk, q, 0, x] * h[x]
+        for m in range(n - 1):
+            r = rd[m]                                                          # loop invariants in locals: the
+            for x in range(d): out[q, x] += G[blk, q, 1 + m, x] * ring[r, blk, b, x]   # inner loops vectorise
+    for l in range(Q - 1):
+        r = wr[l]
+        for x in range(d): ring[r, blk, b, x] = out[l, x]
+
+@_njit
+def _pointwise(blk, y, h, Wp, bp, Wm, g, v, u, w):
+    "w = h + W_mix GLU(W_proj GELU(y) + b_proj) + b_mix, from y/√2, with the plan's folded weights (see above)."
+    d, V = h.shape[0], v.shape[0]
+    for x in range(d): g[x] = y[x] + y[x] * math.erf(y[x])                   # GELU(y)·√2
+    for j in range(V): v[j] = bp[blk, j]
+    for i in range(d):
+        gi = g[i]
+        for j in range(V): v[j] += gi * Wp[blk, i, j]                          # [a | 1 | b | _OPEN]
+    for j in range(d + 1): u[j] = v[j] / (np.float32(1) + math.exp(-v[d + 1 + j]))   # [a σ(b) | 1]
+    for x in range(d): w[x] = h[x]
+    for i in range(d + 1):
+        ui = u[i]
+        for x in range(d): w[x] += ui * Wm[blk, i, x]                          # the last row of Wm is b_mix
+
+@_njit
+def _norm(blk, w, nw, nb, ln, eps, h):
+    "h = LayerNorm(w) with weight nw and bias nb if ln, else the affine map w·nw + nb (BatchNorm in eval mode)."
+    d = w.shape[0]
+    if ln:
+        mean, var = np.float32(0), np.float32(0)                               # float32, as torch's layer_norm
+        for x in range(d): mean += w[x]
+        mean /= np.float32(d)
+        for x in range(d): var += (w[x] - mean) ** 2
+        r = np.float32(1) / math.sqrt(var / np.float32(d) + eps)
+        for x in range(d): h[x] = (w[x] - mean) * r * nw[blk, x] + nb[blk, x]
+    else:
+        for x in range(d): h[x] = w[x] * nw[blk, x] + nb[blk, x]
+
+@_njit
+def _draw(z, noise, M, floor, top, c, k):
+    "Levels k (C,) of one sequence from its draw units z (P,) and logistic noise (C,): `LevelSampler.sample`."
+    C, i, p = k.shape[0], 0, 0
+    for j in range(1, M):
+        if z[j] > z[i]: i = j                                                  # Gumbel-max component
+    for ch in range(C):
+        m = z[(1 + ch) * M + i]
+        for c2 in range(ch):
+            m += math.tanh(z[(1 + 2 * C + p) * M + i]) * (k[c2] - c); p += 1
+        s = math.exp(max(z[(1 + C + ch) * M + i], floor))
+        k[ch] = min(max(np.rint(m + s * noise[ch]), 0.), top)
+
+@_njit
+def _positions(t0, t1, b_enc, W_enc, ring, taps, segs, G, Wp, bp, Wm, nw, nb, ln, eps, Wh, shifts, noise, M, floor, top, c, prev, ks):
+    "Positions t0..t1-1 for every sequence: levels into ks (N, B, C); prev (B, C) holds the levels of t0-1 and is updated."
+    (B, C), (nblk, Q, n, d), P = prev.shape, G.shape, Wh.shape[1]
+    rd, wr = np.empty(n - 1, np.int64), np.empty(Q - 1, np.int64)
+    h, out, g, w, z = np.empty(d, G.dtype), np.empty((Q, d), G.dtype), np.empty(d, G.dtype), np.empty(d, G.dtype), np.empty(P, G.dtype)
+    v, u = np.empty(2 * d + 2, G.dtype), np.empty(d + 1, G.dtype)
+    for t in range(t0, t1):
+        _ring_rows_at(t, taps, segs, rd, wr)
+        for b in range(B):
+            for x in range(d): h[x] = b_enc[x]                                 # the encoder, fed levels
+            for i in range(C):
+                k = prev[b, i]
+                for x in range(d): h[x] += k * W_enc[i, x]
+            for blk in range(nblk):
+                _conv_rows(G, ring, blk, b, h, rd, wr, out)
+                _pointwise(blk, out[Q - 1], h, Wp, bp, Wm, g, v, u, w)
+                _norm(blk, w, nw, nb, ln, eps, h)
+            for j in range(P): z[j] = shifts[t, b, j]                          # the folded head: draw units
+            for i in range(d):
+                hi = h[i]
+                for j in range(P): z[j] += hi * Wh[i, j]
+            _draw(z, noise[t, b], M, floor, top, c, ks[t, b])
+            for i in range(C): prev[b, i] = ks[t, b, i]
+
+# %% ../nbs/05_generate.ipynb #3208f07d
+_KERNEL_MAX_B = 64                                        # measured (see above): beyond, the plan's matrix products catch up
+
+def _norm_params(norm:nn.Module):
+    "(weight, bias, eps, is LayerNorm) of a block's norm as the kernel applies it, or None for a norm it cannot apply."
+    if isinstance(norm, ChannelLayerNorm):
+        ln, d = norm.ln, norm.ln.normalized_shape[0]
+        return (ln.weight if ln.weight is not None else torch.ones(d), ln.bias if ln.bias is not None else torch.zeros(d),
+                ln.eps, True)
+    if isinstance(norm, nn.BatchNorm1d) and norm.running_mean is not None:    # eval mode: an affine map per channel
+        s = (norm.running_var + norm.eps).rsqrt() * (norm.weight if norm.affine else 1)
+        return s, (norm.bias if norm.affine else 0) - norm.running_mean * s, 0., False
+    return None
+
+def kernel_unusable(model:MultiresAR, n_samples:int=None) -> str:
+    "Why the CPU kernel cannot generate from `model` (for `n_samples`, if given, where it is faster than the plan); None if it can."
+    w, convs = model.head.weight, [b.layer.conv for b in model.blocks]
+    if numba is None: return "numba is not installed"
+    if w.device.type != 'cpu' or w.dtype != torch.float32: return f"it runs float32 models on the CPU, not {w.dtype} on {w.device.type}"
+    if not (convs and all(c.tree_select == 'fading' and c.depth >= 1 and c.depth == convs[0].depth
+                          and c.kernel_size == convs[0].kernel_size for c in convs)):
+        return "it needs the fading select with the same depth >= 1 and kernel size in every block"
+    norms = [_norm_params(b.norm) for b in model.blocks]
+    if any(p is None for p in norms) or len({(p[2], p[3]) for p in norms}) > 1:
+        return "it applies one kind of norm, LayerNorm or BatchNorm with running statistics, with one eps"
+    if n_samples is not None and n_samples > _KERNEL_MAX_B: return f"above {_KERNEL_MAX_B} sequences the plan is as fast"
+    return None
+
+@torch.no_grad()
+def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:torch.Tensor, ks:torch.Tensor):
+    "`run(t0, t1)`: draw positions t0..t1-1 into the levels ks (N, B, C) with the compiled kernel, from the draw's shifts (N, B, P) and noise (N, B, C)."
+    why = kernel_unusable(model)
+    if why is not None: raise ValueError(f"the CPU kernel cannot run this model: {why}")
+    convs, (N, B, C) = [b.layer.conv for b in model.blocks], ks.shape
+    G = torch.stack([step_matrix(c) for c in convs])
+    G[:, -1] *= _SQRT1_2                                                        # y/√2, as in the plan
+    Wp, bp, Wm = (torch.stack(t) for t in zip(*(_block_weights(b) for b in model.blocks)))
+    nw, nb, eps, ln = zip(*(_norm_params(b.norm) for b in model.blocks))
+    o, sz, lag, offs, sizes = convs[0].init_state(1)['plan']['rings'][0]        # every block's ring has this layout
+    Wh, bh = draw.fold(model.head.weight[..., 0].T, model.head.bias)
+    a = lambda t: t.detach().contiguous().numpy()
+    arrays = (*map(a, _encoder_weights(model)), np.zeros((sum(sizes[0].tolist()), len(convs), B, G.shape[-1]), np.float32),
+              a(torch.cat([o, sz, lag])), a(torch.cat([offs, sizes])), a(G), a(Wp), a(bp), a(Wm),
+              a(torch.stack(nw)), a(torch.stack(nb)), ln[0], np.float32(eps[0]), a(Wh), a(shift + bh), a(noise),
+              draw.z.shape[-1], np.float32(draw.floor), float(draw.n_levels - 1), float(draw.c))
+    prev, out = np.full((B, C), draw.c, np.float32), ks.numpy()
+    def run(t0:int, t1:int): _positions(t0, t1, *arrays, prev, out)
+    return run
+
 # %% ../nbs/05_generate.ipynb #232f50fb
+def _kernel_run(model, n_samples, kernel, draw, shift, noise, ks):
+    "The CPU kernel's `run` where `kernel` asks for it (None: where it applies and is faster; True: always), else None."
+    if kernel is False: return None
+    why = kernel_unusable(model, None if kernel else n_samples)
+    if why is None: return cpu_kernel(model, draw, shift, noise, ks)
+    if kernel: raise ValueError(f"kernel=True, but the CPU kernel cannot run this model: {why}")
+    return None
+
 def sample_levels(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True, generator=None,
-                  temperature:float=1., callback=None) -> torch.Tensor:
+                  temperature:float=1., callback=None, kernel:bool=None) -> torch.Tensor:
     "Draw the level indices k (n_samples, d_input, seq_len) position by position; `callback(t, k)` after each."
     if model.training: raise ValueError("sample_levels expects the model in eval mode (generate switches it)")
     p0 = model.head.weight
@@ -329,33 +489,39 @@ def sample_levels(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True
         gumbel, noise = dmol_noise(u, M)
         draw = LevelSampler(n_samples, C, M, L, temperature, **fk)
         ks, shift = torch.zeros(seq_len, n_samples, C, **fk), draw.shift(gumbel)  # the levels drawn, position first
+        k = ks.permute(1, 2, 0)
+        run = _kernel_run(model, n_samples, kernel, draw, shift, noise, ks) if cached else None
+        if run is not None:                                                     # the CPU kernel: all positions in one call
+            if callback is None: run(0, seq_len)
+            for t in range(seq_len if callback is not None else 0): run(t, t + 1); callback(t, k)
+            return k.clone()
         if cached:
             plan, prev = generation_plan(model, n_samples), ks.new_full((n_samples, C), draw.c)
             plan['head'] = draw.fold(*plan['head'])                             # the head writes draw units ...
             shift = shift + plan['head'][1]                                     # ... given the shift plus its bias
         else: x = torch.zeros(n_samples, C, seq_len, **fk)
-        k, steps = ks.permute(1, 2, 0), zip(shift.unbind(0), noise.unbind(0), ks.unbind(0))
-        for t, (s_t, nz, k_t) in enumerate(steps):
+        for t, (s_t, nz, k_t) in enumerate(zip(shift.unbind(0), noise.unbind(0), ks.unbind(0))):
             if cached: plan_step(plan, prev, s_t, draw.flat); prev = draw.sample(nz, k_t)
             else: x[..., t] = level_value(draw(model(x[..., :t + 1])[..., t], s_t, nz, k_t), L, x.dtype)
             if callback is not None: callback(t, k)
     return k.clone()                                                            # an ordinary tensor, outside inference mode
 
 def generate(model:MultiresAR, n_samples:int, seq_len:int=None, cached:bool=True, seed:int=None,
-             temperature:float=1.) -> torch.Tensor:
+             temperature:float=1., kernel:bool=None) -> torch.Tensor:
     "Draw n_samples sequences (n_samples, d_input, seq_len) with values on the n_levels grid in [-1, 1]."
     seq_len = model.seq_len if seq_len is None else seq_len
     if seq_len is None: raise ValueError("generate needs seq_len (the model was built without one)")
     _check_positive_int('n_samples', n_samples); _check_positive_int('seq_len', seq_len)
     if not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    if kernel not in (None, True, False): raise ValueError(f"kernel must be None, True or False, got {kernel!r}")
     dev = model.head.weight.device
     g = torch.Generator(device=dev)
     if seed is None: g.seed()
     else: g.manual_seed(seed)
     was_training = model.training
     model.eval()
-    try: k = sample_levels(model, n_samples, seq_len, cached, g, temperature)
+    try: k = sample_levels(model, n_samples, seq_len, cached, g, temperature, kernel=kernel)
     finally: model.train(was_training)
     return level_value(k, model.n_levels, k.dtype)
 
