@@ -300,16 +300,23 @@ def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
     v = e(2 * C + 2)
     return e(C), e(C), v, v[:, :C + 1], v[:, C + 1:], e(C + 1), e(C), Wp, bp, Wm, norm, args
 
+def _fusable(convs) -> bool:
+    "The convs can step together (`_FusedConvs`): fading select, the same depth >= 1 and kernel size in all."
+    return bool(convs) and all(c.tree_select == 'fading' and c.depth >= 1 and c.depth == convs[0].depth
+                               and c.kernel_size == convs[0].kernel_size for c in convs)
+
+def _ar_blocks(model:MultiresAR) -> bool:
+    "The blocks are MultiresAR's: exact GELU and a mix conv (what the plan and the kernel compute)."
+    return all(isinstance(b.layer.activation, nn.GELU) and b.layer.activation.approximate == 'none' and b.mix is not None
+               for b in model.blocks)
+
 @torch.no_grad()
 def generation_plan(model:MultiresAR, batch_size:int) -> dict:
     "Weights, buffers and zero streaming states for `plan_step` (the parameters must not change while it is used)."
     _check_positive_int('batch_size', batch_size)
-    if not all(isinstance(b.layer.activation, nn.GELU) and b.layer.activation.approximate == 'none' and b.mix is not None
-               for b in model.blocks): raise ValueError("generation_plan expects MultiresAR blocks (exact GELU, mix conv)")
+    if not _ar_blocks(model): raise ValueError("generation_plan expects MultiresAR blocks (exact GELU, mix conv)")
     dt, convs = model.head.weight.dtype, [b.layer.conv for b in model.blocks]
-    fused = convs and all(cv.tree_select == 'fading' and cv.depth >= 1 and cv.depth == convs[0].depth
-                          and cv.kernel_size == convs[0].kernel_size for cv in convs)
-    steps = (_FusedConvs if fused else _BlockConvs)(convs, batch_size, dt)
+    steps = (_FusedConvs if _fusable(convs) else _BlockConvs)(convs, batch_size, dt)
     return dict(encoder=_encoder_weights(model), head=(model.head.weight[..., 0].T, model.head.bias),
                 convs=steps, blocks=[(s, y, *_block_consts(b, batch_size)) for s, y, b in zip(steps.steps, steps.ys, model.blocks)])
 
@@ -438,10 +445,9 @@ def kernel_unusable(model:MultiresAR, n_samples:int=None) -> str:
     "Why the CPU kernel cannot generate from `model` (for `n_samples`, if given, where it is faster than the plan); None if it can."
     w, convs = model.head.weight, [b.layer.conv for b in model.blocks]
     if numba is None: return "numba is not installed"
+    if not _ar_blocks(model): return "it runs MultiresAR blocks (exact GELU, mix conv)"
     if w.device.type != 'cpu' or w.dtype != torch.float32: return f"it runs float32 models on the CPU, not {w.dtype} on {w.device.type}"
-    if not (convs and all(c.tree_select == 'fading' and c.depth >= 1 and c.depth == convs[0].depth
-                          and c.kernel_size == convs[0].kernel_size for c in convs)):
-        return "it needs the fading select with the same depth >= 1 and kernel size in every block"
+    if not _fusable(convs): return "it needs the fading select with the same depth >= 1 and kernel size in every block"
     norms = [_norm_params(b.norm) for b in model.blocks]
     if any(p is None for p in norms) or len({(p[2], p[3]) for p in norms}) > 1:
         return "it applies one kind of norm, LayerNorm or BatchNorm with running statistics, with one eps"
