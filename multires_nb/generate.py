@@ -403,8 +403,11 @@ def _draw(z, noise, M, floor, top, c, k):
         k[ch] = min(max(np.rint(m + s * noise[ch]), 0.), top)
 
 @_njit
-def _positions(t0, t1, b_enc, W_enc, ring, taps, segs, G, Wp, bp, Wm, nw, nb, ln, eps, Wh, shifts, noise, M, floor, top, c, prev, ks):
+def _positions(t0, t1, b_enc, W_enc, ring, taps, segs, G, Wp, bp, Wm, nw, nb, ln, eps, Wh, shifts, noise, M, floor, top, c,
+               prev, ks, forced, zs):
     "Positions t0..t1-1 for every sequence: levels into ks (N, B, C); prev (B, C) holds the levels of t0-1 and is updated."
+    # teacher forcing, for checks: if forced (N, B, C) is not empty its levels are fed back instead of the draws,
+    # and if zs (N, B, P) is not empty it receives the draw units of every position
     (B, C), (nblk, Q, n, d), P = prev.shape, G.shape, Wh.shape[1]
     rd, wr = np.empty(n - 1, np.int64), np.empty(Q - 1, np.int64)
     h, out, g, w, z = np.empty(d, G.dtype), np.empty((Q, d), G.dtype), np.empty(d, G.dtype), np.empty(d, G.dtype), np.empty(P, G.dtype)
@@ -424,8 +427,9 @@ def _positions(t0, t1, b_enc, W_enc, ring, taps, segs, G, Wp, bp, Wm, nw, nb, ln
             for i in range(d):
                 hi = h[i]
                 for j in range(P): z[j] += hi * Wh[i, j]
+            if zs.shape[0]: zs[t, b, :] = z
             _draw(z, noise[t, b], M, floor, top, c, ks[t, b])
-            for i in range(C): prev[b, i] = ks[t, b, i]
+            for i in range(C): prev[b, i] = forced[t, b, i] if forced.shape[0] else ks[t, b, i]
 
 # %% ../nbs/05_generate.ipynb #3208f07d
 _KERNEL_MAX_B = 64                                        # measured (see above): beyond, the plan's matrix products catch up
@@ -455,8 +459,10 @@ def kernel_unusable(model:MultiresAR, n_samples:int=None) -> str:
     return None
 
 @torch.no_grad()
-def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:torch.Tensor, ks:torch.Tensor):
+def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:torch.Tensor, ks:torch.Tensor,
+               forced:torch.Tensor=None, zs:torch.Tensor=None):
     "`run(t0, t1)`: draw positions t0..t1-1 into the levels ks (N, B, C) with the compiled kernel, from the draw's shifts (N, B, P) and noise (N, B, C)."
+    # forced (N, B, C): levels fed back instead of the draws; zs (N, B, P): receives the draw units (both for checks)
     why = kernel_unusable(model)
     if why is not None: raise ValueError(f"the CPU kernel cannot run this model: {why}")
     convs, (N, B, C) = [b.layer.conv for b in model.blocks], ks.shape
@@ -472,7 +478,9 @@ def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:to
               a(torch.stack(nw)), a(torch.stack(nb)), ln[0], np.float32(eps[0]), a(Wh), a(shift + bh), a(noise),
               draw.z.shape[-1], np.float32(draw.floor), float(draw.n_levels - 1), float(draw.c))
     prev, out = np.full((B, C), draw.c, np.float32), ks.numpy()
-    def run(t0:int, t1:int): _positions(t0, t1, *arrays, prev, out)
+    forced = np.empty((0, B, C), np.float32) if forced is None else a(forced.float())
+    zs = np.empty((0, B, Wh.shape[1]), np.float32) if zs is None else zs.numpy()
+    def run(t0:int, t1:int): _positions(t0, t1, *arrays, prev, out, forced, zs)
     return run
 
 # %% ../nbs/05_generate.ipynb #232f50fb
