@@ -465,7 +465,14 @@ def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:to
     # forced (N, B, C): levels fed back instead of the draws; zs (N, B, P): receives the draw units (both for checks)
     why = kernel_unusable(model)
     if why is not None: raise ValueError(f"the CPU kernel cannot run this model: {why}")
-    convs, (N, B, C) = [b.layer.conv for b in model.blocks], ks.shape
+    convs, (N, B, C), P = [b.layer.conv for b in model.blocks], ks.shape, draw.flat.shape[-1]
+    want = dict(shift=(N, B, P), noise=(N, B, C), forced=(N, B, C), zs=(N, B, P))   # compiled loops check no bounds
+    for name, v in dict(shift=shift, noise=noise, forced=forced, zs=zs).items():
+        if v is not None and tuple(v.shape) != want[name]:
+            raise ValueError(f"cpu_kernel: expected {name} of shape {want[name]} for levels ks {tuple(ks.shape)} and "
+                             f"a sampler of {draw.flat.shape[0]} sequences, got {tuple(v.shape)}")
+    if draw.flat.shape[0] != B or C != model.d_input:
+        raise ValueError(f"cpu_kernel: ks {tuple(ks.shape)} must be (N, {draw.flat.shape[0]}, {model.d_input})")
     G = torch.stack([step_matrix(c) for c in convs])
     G[:, -1] *= _SQRT1_2                                                        # y/√2, as in the plan
     Wp, bp, Wm = (torch.stack(t) for t in zip(*(_block_weights(b) for b in model.blocks)))
@@ -479,8 +486,10 @@ def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:to
               draw.z.shape[-1], np.float32(draw.floor), float(draw.n_levels - 1), float(draw.c))
     prev, out = np.full((B, C), draw.c, np.float32), ks.numpy()
     forced = np.empty((0, B, C), np.float32) if forced is None else a(forced.float())
-    zs = np.empty((0, B, Wh.shape[1]), np.float32) if zs is None else zs.numpy()
-    def run(t0:int, t1:int): _positions(t0, t1, *arrays, prev, out, forced, zs)
+    zs = np.empty((0, B, P), np.float32) if zs is None else zs.numpy()
+    def run(t0:int, t1:int):
+        if not 0 <= t0 <= t1 <= N: raise ValueError(f"run(t0, t1) needs 0 <= t0 <= t1 <= {N}, got ({t0}, {t1})")
+        _positions(t0, t1, *arrays, prev, out, forced, zs)
     return run
 
 # %% ../nbs/05_generate.ipynb #232f50fb
