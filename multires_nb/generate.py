@@ -514,9 +514,10 @@ def sample_levels(model:MultiresAR, n_samples:int, seq_len:int, cached:bool=True
         ks, shift = torch.zeros(seq_len, n_samples, C, **fk), draw.shift(gumbel)  # the levels drawn, position first
         k = ks.permute(1, 2, 0)
         run = _kernel_run(model, n_samples, kernel, draw, shift, noise, ks) if cached else None
-        if run is not None:                                                     # the CPU kernel: all positions in one call
-            if callback is None: run(0, seq_len)
-            for t in range(seq_len if callback is not None else 0): run(t, t + 1); callback(t, k)
+        if run is not None:                                                     # the CPU kernel
+            if callback is None: run(0, seq_len)                                # all positions in one call
+            else:
+                for t in range(seq_len): run(t, t + 1); callback(t, k)
             return k.clone()
         if cached:
             plan, prev = generation_plan(model, n_samples), ks.new_full((n_samples, C), draw.c)
