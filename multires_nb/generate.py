@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .models import MultiresBlock, ChannelLayerNorm
-from .core import step_weights, step_matrix, tree_advance, _ring_rows
+from .core import step_weights, step_matrix, tree_advance, _ring_rows, _check_int
 from .train import TrainSpec, register_task, register_model, load_model
 
 # %% auto #0
@@ -161,8 +161,7 @@ class MultiresAR(nn.Module):
                  tree_select:str='fading', memory_size:int=None, wavelet:str=None, indep_res_init:bool=False):
         super().__init__()
         for nm, v, lo in (('d_input', d_input, 1), ('n_mix', n_mix, 1), ('n_levels', n_levels, 2), ('n_layers', n_layers, 0)):
-            if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{nm} must be an int, got {type(v).__name__}")
-            if v < lo: raise ValueError(f"{nm} must be >= {lo}, got {v}")
+            _check_int(nm, v, lo)
         self.d_input, self.d_model, self.n_mix, self.n_levels, self.seq_len = d_input, d_model, n_mix, n_levels, seq_len
         conv_kw = dict(kernel_size=kernel_size, seq_len=seq_len, depth=depth, tree_select=tree_select,
                        memory_size=memory_size, wavelet=wavelet, indep_res_init=indep_res_init)
@@ -225,10 +224,6 @@ def model_step(model:MultiresAR, x_prev:torch.Tensor, states:list) -> torch.Tens
 _SQRT1_2 = 0.7071067811865476
 _READOUT = ('A', 'R', 'AR', 'Wb', 'w_skip')        # the step weights that the conv's output is linear in
 _OPEN = 1e4                                        # sigmoid(_OPEN) == 1 exactly in float32 and float64
-
-def _check_positive_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < 1: raise ValueError(f"{name} must be >= 1, got {v}")
 
 class _FusedConvs:
     "All blocks' MultiresConvs (fading select) stepped together through their `step_matrix`: one gather, one contraction, one scatter."
@@ -313,7 +308,7 @@ def _ar_blocks(model:MultiresAR) -> bool:
 @torch.no_grad()
 def generation_plan(model:MultiresAR, batch_size:int) -> dict:
     "Weights, buffers and zero streaming states for `plan_step` (the parameters must not change while it is used)."
-    _check_positive_int('batch_size', batch_size)
+    _check_int('batch_size', batch_size, 1)
     if not _ar_blocks(model): raise ValueError("generation_plan expects MultiresAR blocks (exact GELU, mix conv)")
     dt, convs = model.head.weight.dtype, [b.layer.conv for b in model.blocks]
     steps = (_FusedConvs if _fusable(convs) else _BlockConvs)(convs, batch_size, dt)
@@ -535,7 +530,7 @@ def generate(model:MultiresAR, n_samples:int, seq_len:int=None, cached:bool=True
     "Draw n_samples sequences (n_samples, d_input, seq_len) with values on the n_levels grid in [-1, 1]."
     seq_len = model.seq_len if seq_len is None else seq_len
     if seq_len is None: raise ValueError("generate needs seq_len (the model was built without one)")
-    _check_positive_int('n_samples', n_samples); _check_positive_int('seq_len', seq_len)
+    _check_int('n_samples', n_samples, 1); _check_int('seq_len', seq_len, 1)
     if not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
     if kernel not in (None, True, False): raise ValueError(f"kernel must be None, True or False, got {kernel!r}")
