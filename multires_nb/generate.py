@@ -225,13 +225,18 @@ _SQRT1_2 = 0.7071067811865476
 _READOUT = ('A', 'R', 'AR', 'Wb', 'w_skip')        # the step weights that the conv's output is linear in
 _OPEN = 1e4                                        # sigmoid(_OPEN) == 1 exactly in float32 and float64
 
+def _step_matrices(convs, dtype=None) -> torch.Tensor:
+    "Every block's `step_matrix`, stacked (blocks, J+1, 1+J(K-1), C), with the row of y times 1/√2 (see above)."
+    G = torch.stack([step_matrix(c, dtype) for c in convs])
+    G[:, -1] *= _SQRT1_2
+    return G
+
 class _FusedConvs:
     "All blocks' MultiresConvs (fading select) stepped together through their `step_matrix`: one gather, one contraction, one scatter."
     def __init__(self, convs, batch_size:int, dtype):
         B = batch_size
         self.st = convs[0].init_state(1, dtype=dtype)                           # used for t and the ring index table only
-        G = torch.stack([step_matrix(c, dtype) for c in convs])                 # (nb, Q, n, C), Q = J + 1 rows [a | y]
-        G[:, -1] *= _SQRT1_2                                                    # the step returns y/√2: see above
+        G = _step_matrices(convs, dtype)                                        # (nb, Q, n, C), Q = J + 1 rows [a | y]
         nb, Q, n, C = G.shape
         self.ring = G.new_zeros(self.st['a'].shape[0], nb, B, C)                # every block's level inputs
         self.past, self.out = G.new_empty(n - 1, nb, B, C), G.new_empty(Q, nb, B, C)
@@ -285,12 +290,23 @@ def _encoder_weights(model:MultiresAR) -> tuple:
     W_enc = model.encoder.weight[..., 0].T
     return model.encoder.bias - W_enc.sum(0), W_enc / ((model.n_levels - 1) / 2)
 
+def _norm_params(norm:nn.Module):
+    "(weight, bias, eps, is LayerNorm) of a block's norm as the plan and the kernel apply it; None for other norms."
+    if isinstance(norm, ChannelLayerNorm):
+        ln, d = norm.ln, norm.ln.normalized_shape[0]
+        return (ln.weight if ln.weight is not None else torch.ones(d), ln.bias if ln.bias is not None else torch.zeros(d),
+                ln.eps, True)
+    if isinstance(norm, nn.BatchNorm1d) and norm.running_mean is not None:    # eval mode: an affine map per channel
+        s = (norm.running_var + norm.eps).rsqrt() * (norm.weight if norm.affine else 1)
+        return s, (norm.bias if norm.affine else 0) - norm.running_mean * s, 0., False
+    return None
+
 def _block_consts(blk:nn.Module, batch_size:int) -> tuple:
-    "Buffers and weights of one block's pointwise part (`_block_weights`) and its norm."
-    (Wp, bp, Wm), C = _block_weights(blk), blk.proj.in_channels
-    ln = blk.norm.ln if isinstance(blk.norm, ChannelLayerNorm) else None
-    if ln is not None: norm, args = torch.layer_norm, (ln.normalized_shape, ln.weight, ln.bias, ln.eps, False)   # = F.layer_norm
-    else: norm, args = (lambda v, m: norm_step(m, v)), (blk.norm,)
+    "Buffers and weights of one block's pointwise part (`_block_weights`) and its norm (`_norm_params`)."
+    (Wp, bp, Wm), C, p = _block_weights(blk), blk.proj.in_channels, _norm_params(blk.norm)
+    if p is None: norm, args = (lambda v, m: norm_step(m, v)), (blk.norm,)
+    elif p[3]: norm, args = torch.layer_norm, ((C,), *p[:3], False)                # = F.layer_norm
+    else: norm, args = (lambda v, s, b: torch.addcmul(b, v, s)), p[:2]             # BatchNorm in eval mode: v s + b
     e = lambda n: Wp.new_empty(batch_size, n)
     v = e(2 * C + 2)
     return e(C), e(C), v, v[:, :C + 1], v[:, C + 1:], e(C + 1), e(C), Wp, bp, Wm, norm, args
@@ -429,17 +445,6 @@ def _positions(t0, t1, b_enc, W_enc, ring, taps, segs, G, Wp, bp, Wm, nw, nb, ln
 # %% ../nbs/05_generate.ipynb #3208f07d
 _KERNEL_MAX_B = 64                                        # measured (see above): beyond, the plan's matrix products catch up
 
-def _norm_params(norm:nn.Module):
-    "(weight, bias, eps, is LayerNorm) of a block's norm as the kernel applies it, or None for a norm it cannot apply."
-    if isinstance(norm, ChannelLayerNorm):
-        ln, d = norm.ln, norm.ln.normalized_shape[0]
-        return (ln.weight if ln.weight is not None else torch.ones(d), ln.bias if ln.bias is not None else torch.zeros(d),
-                ln.eps, True)
-    if isinstance(norm, nn.BatchNorm1d) and norm.running_mean is not None:    # eval mode: an affine map per channel
-        s = (norm.running_var + norm.eps).rsqrt() * (norm.weight if norm.affine else 1)
-        return s, (norm.bias if norm.affine else 0) - norm.running_mean * s, 0., False
-    return None
-
 def kernel_unusable(model:MultiresAR, n_samples:int=None) -> str:
     "Why the CPU kernel cannot generate from `model` (for `n_samples`, if given, where it is faster than the plan); None if it can."
     w, convs = model.head.weight, [b.layer.conv for b in model.blocks]
@@ -468,8 +473,7 @@ def cpu_kernel(model:MultiresAR, draw:LevelSampler, shift:torch.Tensor, noise:to
                              f"a sampler of {draw.flat.shape[0]} sequences, got {tuple(v.shape)}")
     if draw.flat.shape[0] != B or C != model.d_input:
         raise ValueError(f"cpu_kernel: ks {tuple(ks.shape)} must be (N, {draw.flat.shape[0]}, {model.d_input})")
-    G = torch.stack([step_matrix(c) for c in convs])
-    G[:, -1] *= _SQRT1_2                                                        # y/√2, as in the plan
+    G = _step_matrices(convs)                                                   # as in the plan
     Wp, bp, Wm = (torch.stack(t) for t in zip(*(_block_weights(b) for b in model.blocks)))
     nw, nb, eps, ln = zip(*(_norm_params(b.norm) for b in model.blocks))
     o, sz, lag, offs, sizes = convs[0].init_state(1)['plan']['rings'][0]        # every block's ring has this layout
