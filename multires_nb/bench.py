@@ -12,6 +12,7 @@ from .core import MultiresConv, receptive_field
 from .dmol import LevelSampler, dmol_noise, uniforms
 from .generate import cpu_kernel, generation_plan, plan_step, sample_levels
 from .models import MultiresAR
+from .files import atomic_write
 
 # %% auto #0
 __all__ = ['LAYERS', 'TARGETS', 'cpu_model', 'machine_info', 'S4DConv', 'make_layer', 'fwd_bwd', 'time_call', 'time_layers',
@@ -154,7 +155,7 @@ def _alloc_workload(N):
 def spec_peak(spec:dict) -> int:
     "Peak memory increase (bytes) of the measurement `spec` in this process: fwd+bwd, or no_grad forward."
     dev = spec.get('device', 'cpu')
-    peak = cuda_peak_bytes if torch.device(dev).type == 'cuda' else cpu_peak_bytes
+    peak = (lambda fn: cuda_peak_bytes(fn, dev)) if torch.device(dev).type == 'cuda' else cpu_peak_bytes   # the GPU asked for
     if spec['kind'] == 'alloc':                           # warm-up first, as for the layers: one-time runtime setup
         _alloc_workload(spec['N'])                          # (thread pool, allocator arenas) is not the workload's
         return peak(lambda: _alloc_workload(spec['N']))
@@ -456,16 +457,8 @@ def format_generation(rows # from `generation_times`
 
 # %% ../nbs/13_speed.ipynb #3cf62d25
 def write_json(obj, path):
-    "Write `obj` as JSON to `path` atomically (temporary file in the same folder, then rename)."
-    # TODO(files): use multires_nb.files.atomic_write
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else '.', prefix=path.name, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f: json.dump(obj, f, indent=1, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
+    "Write `obj` as JSON to `path` through the library's atomic writer."
+    return atomic_write(path, json.dumps(obj, indent=1, default=str))
 
 def _parser():
     p = argparse.ArgumentParser(prog='python -m multires_nb.bench', description="Benchmark MultiresConv: tree, fast path, S4D.")

@@ -19,7 +19,7 @@ __all__ = ['LISTOPS_VOCAB', 'CIFAR_MEAN', 'CIFAR_STD', 'PTBXL_TASKS', 'NPZ_KEYS'
            'write_listops_tsv', 'listops_gen_task', 'SequentialCIFAR', 'scifar_from_arrays', 'scifar_task', 'ptbxl_dir',
            'ptbxl_statements', 'ptbxl_record_labels', 'ptbxl_signals', 'ptbxl_task', 'write_fake_ptbxl',
            'digits_levels', 'ar_digits_task', 'cifar_levels', 'ar_cifar_from_arrays', 'ar_cifar10_task', 'as_dataset',
-           'pad_sequences', 'arrays_task', 'npz_keys', 'npz_task']
+           'pad_sequences', 'arrays_task', 'npz_keys', 'npz_task', 'read_ts', 'archive_split']
 
 # %% ../nbs/06_data.ipynb #587071bc
 @dataclass
@@ -616,3 +616,60 @@ def npz_task(path, # a .npz file with `NPZ_KEYS`
         split = lambda s: None if f'X_{s}' not in keys else tuple(
             z[k] for k in (f'X_{s}', f'y_{s}', f'lengths_{s}') if k in keys)
         return arrays_task(split('train'), split('val'), split('test'), name or Path(path).stem, val_frac, seed)
+
+# %% ../nbs/06_data.ipynb #2c3d4e5f
+def read_ts(path # a .ts file of the UCR/UEA archives
+           ) -> tuple: # `(X, y, header)`: X (n, C, N) float32, or a list of (C, N_i) arrays; y str labels (n,)
+    "Read a time-series classification file in the `.ts` format."
+    path, header, series, labels = Path(path), {}, [], []
+    with open(path, encoding='utf-8', errors='replace') as f:
+        in_data = False
+        for ln, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith('#'): continue
+            if not in_data:
+                if not line.startswith('@'): raise ValueError(f"{path}, line {ln}: expected a header line (@...) before @data, got {line[:40]!r}")
+                key, _, value = line[1:].partition(' ')
+                key = key.lower()
+                if key == 'data': in_data = True; continue
+                header[key] = value.strip()
+                continue
+            if header.get('timestamps', 'false').lower() == 'true':
+                raise ValueError(f"{path}: series with time stamps (@timeStamps true) are not supported")
+            fields = line.split(':')
+            if header.get('classlabel', 'false').split(' ')[0].lower() != 'true':
+                raise ValueError(f"{path}: no class labels (@classLabel true ...): not a classification file")
+            *chans, label = fields
+            try: x = [np.array([np.nan if v.strip() == '?' else float(v) for v in c.split(',')], np.float32) for c in chans]
+            except ValueError as e: raise ValueError(f"{path}, line {ln}: not a number ({e})") from None
+            if not chans or len({len(c) for c in x}) != 1:
+                raise ValueError(f"{path}, line {ln}: the {len(chans)} channels of a series must have one length, got {sorted({len(c) for c in x})}")
+            if series and len(x) != series[0].shape[0]:
+                raise ValueError(f"{path}, line {ln}: {len(x)} channels, the first series has {series[0].shape[0]}")
+            series.append(np.stack(x)); labels.append(label.strip())
+    if not in_data: raise ValueError(f"{path}: no @data line")
+    if not series: raise ValueError(f"{path}: no series after @data")
+    if 'dimensions' in header and int(header['dimensions']) != series[0].shape[0]:
+        raise ValueError(f"{path}: @dimensions {header['dimensions']} but the series have {series[0].shape[0]} channels")
+    X = np.stack(series) if len({s.shape[1] for s in series}) == 1 else series
+    return X, np.array(labels), header
+
+def _aeon_data():
+    "aeon's folder of bundled data sets, found without importing aeon (None if aeon is not installed)."
+    import importlib.util
+    spec = importlib.util.find_spec('aeon')
+    return None if spec is None or not spec.submodule_search_locations else Path(list(spec.submodule_search_locations)[0])/'datasets'/'data'
+
+def archive_split(name:str, # a data set of the archives, e.g. 'GunPoint'
+                  split:str='train', # 'train' or 'test': the archive's fixed split
+                  folder=None # a folder holding NAME/NAME_TRAIN.ts (or NAME_TRAIN.ts); default: aeon's bundled copies
+                 ) -> tuple: # `(X, y)` as `read_ts` gives them
+    "One split of an archive data set, read from its `.ts` file."
+    if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    fn = f"{name}_{split.upper()}.ts"
+    roots = [Path(folder)] if folder is not None else [r for r in [_aeon_data()] if r is not None]
+    for r in roots:
+        for p in (r/name/fn, r/fn):
+            if p.is_file(): return read_ts(p)[:2]
+    where = f"in {folder}" if folder is not None else ("in aeon's bundled data" if roots else "(aeon is not installed: pip install -e \".[tsc]\", or pass folder=)")
+    raise FileNotFoundError(f"no {fn} {where}; download the data set from timeseriesclassification.com and pass its folder")

@@ -12,24 +12,41 @@ from .dmol import dmol_n_params, bits_per_dim
 from .generate import sample as _sample
 
 # %% auto #0
-__all__ = ['MODEL_CLASSES', 'PAPER_MODELS', 'MultiresLayer', 'ChannelLayerNorm', 'MultiresBlock', 'masked_mean', 'check_lengths',
-           'MultiresNet', 'MultiresAR', 'build_model', 'count_params']
+__all__ = ['MODEL_CLASSES', 'PAPER_MODELS', 'reverse_valid', 'MultiresLayer', 'ChannelLayerNorm', 'MultiresBlock', 'masked_mean',
+           'masked_max', 'check_lengths', 'MultiresNet', 'MultiresAR', 'build_model', 'count_params']
 
 # %% ../nbs/03_models.ipynb #3249f987
+def reverse_valid(x:torch.Tensor, # (B, C, N)
+                  lengths:torch.Tensor=None # true lengths (B,); None: all N positions
+                 ) -> torch.Tensor: # (B, C, N)
+    "Each sequence's first `lengths[b]` positions in reverse order; the padding after them stays where it is."
+    if lengths is None: return x.flip(-1)
+    t = torch.arange(x.shape[-1], device=x.device)
+    L = lengths.to(x.device)[:, None]
+    idx = torch.where(t < L, L - 1 - t, t)                               # (B, N): an involution
+    return x.gather(-1, idx[:, None].expand_as(x))
+
 class MultiresLayer(nn.Module):
-    "MultiresConv → GELU → Dropout1d: (B, d_model, N) → (B, d_model, N)."
+    "MultiresConv → GELU → Dropout1d: (B, d_model, N) → (B, d_model, N); bidirectional: → (B, 2 d_model, N)."
     def __init__(self,
                  d_model:int, # channels d
                  dropout:float=0., # probability of dropping a whole channel (training only)
+                 bidirectional:bool=False, # also a second tree over each sequence reversed in time (sees the future)
                  **conv_kw # arguments of `MultiresConv`: kernel_size, seq_len, depth, tree_select, ...
                 ):
         super().__init__()
         self.conv = MultiresConv(d_model, **conv_kw)
+        self.conv_rev = MultiresConv(d_model, **conv_kw) if bidirectional else None
         self.activation = nn.GELU()
         self.dropout = nn.Dropout1d(dropout) if dropout > 0 else nn.Identity()
 
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.activation(self.conv(x)))
+    def forward(self, x:torch.Tensor, # (B, d_model, N)
+                lengths:torch.Tensor=None # true lengths (B,) of padded sequences (bidirectional: the reversal's)
+               ) -> torch.Tensor:
+        y = self.conv(x)
+        if self.conv_rev is not None:
+            y = torch.cat([y, reverse_valid(self.conv_rev(reverse_valid(x, lengths)), lengths)], 1)
+        return self.dropout(self.activation(y))
 
 # %% ../nbs/03_models.ipynb #19935ccd
 class ChannelLayerNorm(nn.Module):
@@ -73,19 +90,21 @@ class MultiresBlock(nn.Module):
                  dropout:float=0.2, # channel dropout in the layer and after the GLU
                  norm:str='layer', # 'layer' (LayerNorm over channels) or 'batch' (BatchNorm1d)
                  mix_conv:bool=False, # one more 1x1 conv after the GLU (the autoregressive model's block)
+                 bidirectional:bool=False, # a bidirectional layer (classification only: it sees the future)
                  **conv_kw # arguments of `MultiresConv`: kernel_size, seq_len, depth, tree_select, ...
                 ):
         super().__init__()
-        self.layer = MultiresLayer(d_model, dropout=dropout, **conv_kw)
-        self.proj = nn.Conv1d(d_model, 2 * d_model, 1)
+        self.layer = MultiresLayer(d_model, dropout=dropout, bidirectional=bidirectional, **conv_kw)
+        self.proj = nn.Conv1d((2 if bidirectional else 1) * d_model, 2 * d_model, 1)
         self.glu = nn.GLU(dim=1)
         self.dropout = nn.Dropout1d(dropout) if dropout > 0 else nn.Identity()
         self.mix = nn.Conv1d(d_model, d_model, 1) if mix_conv else None
         self.norm = _make_norm(norm, d_model)
 
-    def forward(self, h:torch.Tensor # (B, d_model, N)
+    def forward(self, h:torch.Tensor, # (B, d_model, N)
+                lengths:torch.Tensor=None # true lengths (B,) of padded sequences, for a bidirectional layer
                ) -> torch.Tensor: # (B, d_model, N)
-        u = self.dropout(self.glu(self.proj(self.layer(h))))
+        u = self.dropout(self.glu(self.proj(self.layer(h, lengths))))
         if self.mix is not None: u = self.mix(u)
         return self.norm(u + h)
 
@@ -94,6 +113,7 @@ class MultiresBlock(nn.Module):
             ) -> torch.Tensor: # the block's output at t, (B, d_model)
         "One position in eval mode (see above)."
         if self.training: raise ValueError("MultiresBlock.step runs the block in eval mode: call .eval() first")
+        if self.layer.conv_rev is not None: raise ValueError("a bidirectional block sees the future: it cannot run one position at a time")
         y, _ = self.layer.conv.step(h, state)
         u = self.glu(_pointwise(self.proj, _gelu(self.layer.activation, y)))
         if self.mix is not None: u = _pointwise(self.mix, u)
@@ -122,6 +142,14 @@ def masked_mean(h:torch.Tensor, # (B, C, N)
     mask = torch.arange(h.shape[-1], device=h.device) < lengths[:, None]
     return (h * mask[:, None]).sum(-1) / lengths[:, None].to(h.dtype)
 
+def masked_max(h:torch.Tensor, # (B, C, N)
+               lengths:torch.Tensor=None # true lengths (B,), valid; None: all N positions
+              ) -> torch.Tensor: # (B, C)
+    "Maximum of h over time, over the first `lengths[b]` positions of sequence b when given."
+    if lengths is None: return h.amax(-1)
+    mask = torch.arange(h.shape[-1], device=h.device) < lengths.to(h.device)[:, None]
+    return h.masked_fill(~mask[:, None], float('-inf')).amax(-1)
+
 def check_lengths(lengths:torch.Tensor, # sequence lengths (B,)
                   N:int # the padded length
                  ) -> torch.Tensor: # lengths, unchanged
@@ -141,7 +169,7 @@ class MultiresNet(nn.Module):
                  d_output:int, # classes (or labels) of the logits
                  d_model:int=256, # channels d of the blocks
                  n_layers:int=4, # number of MultiresBlocks
-                 kernel_size:int=2, # filter length K
+                 kernel_size:int=None, # filter length K (default 2, or the wavelet's length)
                  seq_len:int=None, # sequence length N the tree depth J is chosen for
                  depth:int=None, # tree depth J (instead of seq_len)
                  dropout:float=0.2, # channel dropout in every block
@@ -151,13 +179,17 @@ class MultiresNet(nn.Module):
                  tree_select:str='fading', # 'fading' or 'uniform' (see core)
                  memory_size:int=None, # M, for tree_select='uniform'
                  wavelet:str=None, # initialise h0, h1 with this orthogonal wavelet
-                 indep_res_init:bool=False # skip weights from U(-1, 1)
+                 indep_res_init:bool=False, # skip weights from U(-1, 1)
+                 bidirectional:bool=False, # every layer also reads each sequence backwards (not causal; see below)
+                 pool:str='mean' # 'mean' over time, or 'meanmax': the mean and the maximum, side by side
                 ):
         super().__init__()
+        if pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {pool!r}")
         self.config = dict({'class': 'MultiresNet'}, d_input=d_input, d_output=d_output, d_model=d_model, n_layers=n_layers,
                            kernel_size=kernel_size, seq_len=seq_len, depth=depth, dropout=dropout, norm=norm, encoder=encoder,
                            n_tokens=n_tokens, tree_select=tree_select, memory_size=memory_size, wavelet=wavelet,
-                           indep_res_init=indep_res_init)
+                           indep_res_init=indep_res_init, bidirectional=bidirectional, pool=pool)
+        self.pool = pool
         self.d_input, self.d_output, self.d_model, self.encoder_kind = d_input, d_output, d_model, encoder
         if encoder == 'linear': self.encoder = nn.Conv1d(d_input, d_model, 1)
         elif encoder == 'embedding':
@@ -166,9 +198,9 @@ class MultiresNet(nn.Module):
         else: raise ValueError(f"encoder must be 'linear' or 'embedding', got {encoder!r}")
         conv_kw = dict(kernel_size=kernel_size, seq_len=seq_len, depth=depth, tree_select=tree_select,
                        memory_size=memory_size, wavelet=wavelet, indep_res_init=indep_res_init)
-        self.blocks = nn.ModuleList([MultiresBlock(d_model, dropout=dropout, norm=norm, **conv_kw)
-                                     for _ in range(n_layers)])
-        self.head = nn.Linear(d_model, d_output)
+        self.blocks = nn.ModuleList([MultiresBlock(d_model, dropout=dropout, norm=norm, bidirectional=bidirectional,
+                                                   **conv_kw) for _ in range(n_layers)])
+        self.head = nn.Linear((2 if pool == 'meanmax' else 1) * d_model, d_output)
 
     def encode(self, x:torch.Tensor) -> torch.Tensor:
         "Check the input kind and map it to (B, d_model, N)."
@@ -181,16 +213,19 @@ class MultiresNet(nn.Module):
             raise TypeError(f"encoder='linear' expects a float tensor of shape (B, d_input={self.d_input}, N); got {x.dtype} of shape {tuple(x.shape)}")
         return self.encoder(x)
 
-    def features(self, x:torch.Tensor) -> torch.Tensor:
+    def features(self, x:torch.Tensor, lengths:torch.Tensor=None) -> torch.Tensor:
         "Output of the last block, (B, d_model, N)."
         h = self.encode(x)
-        for blk in self.blocks: h = blk(h)
+        for blk in self.blocks: h = blk(h, lengths)
         return h
 
     def forward(self, x:torch.Tensor, # (B, d_input, N) floats, or token ids (B, N)
                 lengths:torch.Tensor=None # true lengths (B,) of padded sequences, valid (see `check_lengths`)
                ) -> torch.Tensor: # logits (B, d_output)
-        return self.head(masked_mean(self.features(x), lengths))
+        h = self.features(x, lengths)
+        pooled = masked_mean(h, lengths)
+        if self.pool == 'meanmax': pooled = torch.cat([pooled, masked_max(h, lengths)], 1)
+        return self.head(pooled)
 
 # %% ../nbs/03_models.ipynb #df681749
 def _shift_right(x:torch.Tensor) -> torch.Tensor:
@@ -203,7 +238,7 @@ class MultiresAR(nn.Module):
                  d_input:int, # channels C of the data (3 for RGB pixels)
                  d_model:int=256, # channels d of the blocks
                  n_layers:int=4, # number of MultiresBlocks
-                 kernel_size:int=2, # filter length K
+                 kernel_size:int=None, # filter length K (default 2, or the wavelet's length)
                  seq_len:int=None, # sequence length N (sets the tree depth J, and generate's default length)
                  depth:int=None, # tree depth J (instead of seq_len)
                  dropout:float=0.1, # channel dropout in every block
@@ -274,7 +309,7 @@ class MultiresAR(nn.Module):
         return _sample(self, n_samples, seq_len, backend=backend, seed=seed, temperature=temperature)
 
 # %% ../nbs/03_models.ipynb #913af916
-MODEL_CLASSES = {'MultiresNet': MultiresNet, 'MultiresAR': MultiresAR}
+MODEL_CLASSES = {'MultiresNet': MultiresNet, 'MultiresAR': MultiresAR, 'MultiresLayer': MultiresLayer, 'MultiresConv': MultiresConv}
 
 def build_model(config:dict # a model's `config`: 'class' (a key of MODEL_CLASSES) and its constructor arguments
                ) -> nn.Module: # a new model, freshly initialised

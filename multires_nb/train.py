@@ -276,7 +276,7 @@ def _check_positive(**kw):
 # %% ../nbs/07_train.ipynb #5621b742
 def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and lengths=) to logits
         train, # a Dataset, or `(X, y)` / `(X, y, lengths)` arrays (levels `X` alone for an autoregressive model)
-        val=None, # the same; None: `val_frac` of train, carved by `split_indices`
+        val=None, # the same; None: `val_frac` of train, carved by `split_indices` (or none with val_frac=0)
         test=None, # the same; evaluated once, with the best weights
         *,
         task:str=None, # 'classification', 'multilabel' or 'autoregressive'; default: inferred
@@ -286,7 +286,7 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
         warmup_epochs:float=1, # linear warm-up, then cosine decay to 0 per step
         batch_size:int=64, # global batch size (split over the processes)
         optimizer:str='adamw', # 'adamw' or 'adam'
-        val_frac:float=0.1, # the share of train that becomes validation when `val` is None
+        val_frac:float=0.1, # the share of train that becomes validation when `val` is None; 0: no validation, the last epoch's weights
         device=None, # default: the model's device
         seed:int=42, # seeds the shuffle, dropout and the validation split
         precision:str='32', # '32', 'bf16' or '16' (autocast; fp16 with gradient scaling)
@@ -310,8 +310,8 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
     rank, world = dist_info()
     if batch_size % world: raise ValueError(f"batch_size={batch_size} must be divisible by the {world} processes")
     train, val, test = _as_split(train, 'train'), _as_split(val, 'val'), _as_split(test, 'test')
-    if val is None:
-        if not 0 < val_frac < 1: raise ValueError(f"without val, val_frac must be in (0, 1), got {val_frac}")
+    if val is None and val_frac != 0:
+        if not 0 < val_frac < 1: raise ValueError(f"without val, val_frac must be in [0, 1), got {val_frac}")
         tr, va = split_indices(len(train), max(1, round(val_frac * len(train))), seed)
         train, val = Subset(train, tr), Subset(train, va)
     task = task or infer_task(model, train)
@@ -357,7 +357,7 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
             if best_path.exists(): best_state = load_checkpoint(best_path, expect=('model',))['model']
             if rank == 0 and progress: print(f"resuming from {ck_path} after epoch {start}/{epochs}", flush=True)
         if rank == 0 and progress and start == 0:
-            print(f"{name or task}: {count_params(model):,d} parameters, {len(train)} train / {len(val)} val"
+            print(f"{name or task}: {count_params(model):,d} parameters, {len(train)} train / {len(val) if val is not None else 0} val"
                   f"{f' / {len(test)} test' if test is not None else ''}, {steps} steps/epoch x {epochs} epochs, "
                   f"{world} process(es) on {device}{'' if precision == '32' else f', {precision}'}", flush=True)
         for epoch in range(start, epochs):
@@ -402,9 +402,9 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
                     f"non-finite training loss at epoch {e + 1}, step {s + 1}/{steps} (global step {fb}); no update was "
                     f"made from that step on and nothing was written after the last checkpoint "
                     f"({ck_path if ck_path is not None and ck_path.exists() else 'none yet'}), which is intact.")
-            val_m = evaluate(model, val, task, batch_size, device, half)[metric]
+            val_m = evaluate(model, val, task, batch_size, device, half)[metric] if val is not None else None
             elapsed += time.time() - t0
-            if _better(val_m, best, higher):
+            if val is None or _better(val_m, best, higher):             # without validation: the latest epoch
                 best, best_epoch = val_m, epoch
                 best_state = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
                 if rank == 0 and out is not None:
@@ -420,8 +420,8 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
                                      rng=rngs, **({'scaler': scaler.state_dict()} if scaler is not None else {})), ck_path)
                 plot_history(history, metric, out/'curve.png', title=name, best_epoch=best_epoch)
             if rank == 0 and progress:
-                print(f"epoch {epoch + 1}/{epochs}  train loss {history['train_loss'][-1]:.4f}  val {metric} {val_m:.4f}"
-                      f"  best {best:.4f} @ {best_epoch + 1}  {time.time() - t0:.1f}s", flush=True)
+                shown = f"val {metric} {val_m:.4f}  best {best:.4f} @ {best_epoch + 1}" if val is not None else "no validation"
+                print(f"epoch {epoch + 1}/{epochs}  train loss {history['train_loss'][-1]:.4f}  {shown}  {time.time() - t0:.1f}s", flush=True)
             if _stop_after is not None and epoch + 1 >= _stop_after and epoch + 1 < epochs:
                 return dict(stopped_after=epoch + 1)
         model.load_state_dict(best_state)
