@@ -296,6 +296,8 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
         overwrite:bool=False, # start again in `out`, replacing its run files
         progress:bool=True, # show progress and a line per epoch
         num_workers:int=0, # DataLoader workers
+        augment:Callable=None, # `augment(batch) -> batch`, applied to every training batch on the device (torch's generator, seeded)
+        clip_grad:float=None, # clip the gradients' global norm to this value
         name:str='', # the run's name in metrics and figures
         info:dict=None, # extra entries for metrics.json
         _stop_after:int=None # tests: return after this epoch, as if killed after its checkpoint
@@ -370,10 +372,14 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
                 step = epoch * steps + i
                 for g in opt.param_groups: g['lr'] = lr * lr_factor(step, total, warm)
                 batch = [t.to(device, non_blocking=pin) for t in batch]
+                if augment is not None: batch = augment(batch)
                 with torch.autocast(device.type, dtype=half, enabled=half is not None):
                     loss = _loss(task, net, batch)
                 opt.zero_grad(set_to_none=True)
                 (scaler.scale(loss) if scaler is not None else loss).backward()
+                if clip_grad is not None:
+                    if scaler is not None: scaler.unscale_(opt)
+                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad)          # on the device: no wait
                 bad = (~torch.isfinite(loss.detach())).float()
                 if world > 1: dist.all_reduce(bad, op=dist.ReduceOp.MAX)   # a collective, not a wait for the host
                 first_bad = torch.where((first_bad < 0) & (bad > 0), step, first_bad)
