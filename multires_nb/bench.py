@@ -9,17 +9,19 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from .core import MultiresConv, receptive_field
-from .dmol import LevelSampler, dmol_noise, uniforms
+from .dmol import LevelSampler, dmol_noise, uniforms, level_value
 from .generate import cpu_kernel, generation_plan, plan_step, sample_levels
-from .models import MultiresAR
+from .models import MultiresAR, PAPER_MODELS, build_model
+from .train import PRECISIONS
+import torch.nn.functional as F
 from .files import atomic_write
 
 # %% auto #0
-__all__ = ['LAYERS', 'TARGETS', 'cpu_model', 'machine_info', 'S4DConv', 'make_layer', 'fwd_bwd', 'time_call', 'time_layers',
-           'paired_ratio', 'cpu_peak_bytes', 'cuda_peak_bytes', 'spec_peak', 'peak_memory', 'step_times', 'sweep',
-           'format_rows', 'crossover', 'check_targets', 'format_target', 'generation_model', 'position_costs',
+__all__ = ['LAYERS', 'TARGETS', 'PAPER_RUNS', 'cpu_model', 'machine_info', 'S4DConv', 'make_layer', 'fwd_bwd', 'time_call',
+           'time_layers', 'paired_ratio', 'cpu_peak_bytes', 'cuda_peak_bytes', 'spec_peak', 'peak_memory', 'step_times',
+           'sweep', 'format_rows', 'crossover', 'check_targets', 'format_target', 'generation_model', 'position_costs',
            'kernel_cold_start', 'kernel_vs_plan', 'time_generation', 'generation_times', 'format_generation',
-           'write_json', 'main']
+           'train_memory', 'format_train_memory', 'write_json', 'main']
 
 # %% ../nbs/13_speed.ipynb #03e1d4d7
 def cpu_model() -> str:
@@ -455,6 +457,73 @@ def format_generation(rows # from `generation_times`
                      f"| {r['recompute'] / r['plan']:.0f}x |")
     return '\n'.join(lines)
 
+# %% ../nbs/13_speed.ipynb #432fbd44
+PAPER_RUNS = {   # the paper's models and global batch sizes (paper notes), and the inputs of a batch
+    'scifar': dict(model=dict(PAPER_MODELS['scifar'], **{'class': 'MultiresNet'}), batch=50, x=('float', 3, 1024), y=('class', 10)),
+    'listops': dict(model=dict(PAPER_MODELS['listops'], **{'class': 'MultiresNet'}), batch=50, x=('tokens', 18, 2048), y=('class', 10)),
+    'ptbxl': dict(model=dict(PAPER_MODELS['ptbxl'], **{'class': 'MultiresNet'}), batch=50, x=('float', 12, 1000), y=('labels', 71)),
+    'ar-cifar10': dict(model={'class': 'MultiresAR', 'd_input': 3, 'd_model': 512, 'n_layers': 48, 'kernel_size': 4,
+                              'seq_len': 1024, 'indep_res_init': True, 'n_mix': 10, 'dropout': 0.1}, batch=64, x=('levels', 3, 1024)),
+}
+
+def _train_step_peak(spec:dict) -> dict:
+    "In this process: bytes of the model's state (parameters and AdamW moments) and the peak of one training step."
+    run, B, prec = PAPER_RUNS[spec['task']], spec['B'], spec.get('precision', '32')
+    torch.manual_seed(0)
+    model = build_model(run['model']).train()
+    kind, a, N = run['x']
+    if kind == 'levels':
+        x = level_value(torch.randint(0, 256, (B, a, N)), 256)
+        loss_of = lambda: model.loss(x)
+    else:
+        x = torch.randn(B, a, N) if kind == 'float' else torch.randint(3, a, (B, N))
+        lengths = torch.full((B,), N) if kind == 'tokens' else None
+        yk, c = run['y']
+        y = torch.randint(0, c, (B,)) if yk == 'class' else torch.randint(0, 2, (B, c)).float()
+        loss_fn = F.cross_entropy if yk == 'class' else F.binary_cross_entropy_with_logits
+        loss_of = lambda: loss_fn(model(x, lengths), y)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    def step():
+        with torch.autocast('cpu', dtype=PRECISIONS[prec], enabled=prec != '32'):
+            loss = loss_of()
+        opt.zero_grad(set_to_none=True); loss.float().backward(); opt.step()
+    step()                                                    # warm-up: the moments exist from here on
+    opt.zero_grad(set_to_none=True)
+    state = sum(p.numel() * 4 * 3 for p in model.parameters())   # parameters and two moments, float32
+    return dict(state=state, step=cpu_peak_bytes(step), params=sum(p.numel() for p in model.parameters()))
+
+def train_memory(task:str, # a key of PAPER_RUNS
+                 precision:str='32', # '32', 'bf16' or '16'
+                 batches=(1, 2), # the two batch sizes measured
+                 threads:int=2, timeout:float=3600) -> dict:
+    "Peak memory of a training step of the paper's model for `task`: measured at two batch sizes, computed at the paper's."
+    out = {}
+    for B in batches:
+        env = _child_env(MALLOC_MMAP_THRESHOLD_='65536', OMP_NUM_THREADS=str(threads))
+        code = ("import sys, json, torch; from multires_nb.bench import _train_step_peak; s = json.loads(sys.argv[1]); "
+                "torch.set_num_threads(s['threads']); print(json.dumps(_train_step_peak(s)))")
+        spec = dict(task=task, B=B, precision=precision, threads=threads)
+        r = subprocess.run([sys.executable, '-c', code, json.dumps(spec)], env=env, capture_output=True, text=True, timeout=timeout)
+        if r.returncode: raise RuntimeError(f"training memory of {spec} failed:\n{r.stderr[-2000:]}")
+        out[B] = json.loads(r.stdout.strip().splitlines()[-1])
+    (b1, m1), (b2, m2) = [(B, out[B]['state'] + out[B]['step']) for B in batches]
+    per = (m2 - m1) / (b2 - b1)
+    Bp = PAPER_RUNS[task]['batch']
+    return dict(task=task, precision=precision, params=out[b1]['params'], measured={B: out[B]['state'] + out[B]['step'] for B in batches},
+                per_example=per, batch=Bp, at_batch=m1 + (Bp - b1) * per)
+
+def format_train_memory(rows) -> str:
+    "A markdown table of `train_memory` results: GiB at the paper's batch per task and precision."
+    precs = list(dict.fromkeys(r['precision'] for r in rows))
+    lines = ['| task | parameters | batch | ' + ' | '.join(f'{p}: GiB (MiB per example)' for p in precs) + ' |',
+             '|---|---|---|' + '---|' * len(precs)]
+    for task in dict.fromkeys(r['task'] for r in rows):
+        rs = {r['precision']: r for r in rows if r['task'] == task}
+        r0 = next(iter(rs.values()))
+        lines.append(f"| {task} | {r0['params']:,d} | {r0['batch']} | " + ' | '.join(
+            f"{rs[p]['at_batch'] / 2**30:.1f} ({rs[p]['per_example'] / 2**20:.0f})" for p in precs) + ' |')
+    return '\n'.join(lines)
+
 # %% ../nbs/13_speed.ipynb #3cf62d25
 def write_json(obj, path):
     "Write `obj` as JSON to `path` through the library's atomic writer."
@@ -465,6 +534,7 @@ def _parser():
     p.add_argument('--targets', action='store_true', help="check the speed and memory targets; PASS/FAIL per target")
     p.add_argument('--crossover', action='store_true', help="only measure the conv1d/FFT crossover of 'auto'")
     p.add_argument('--generation', action='store_true', help="only time generation: cached (kernel, plan) vs recomputing the prefix")
+    p.add_argument('--train-memory', action='store_true', help="only measure the memory of a training step of the paper's models")
     p.add_argument('--samples', type=int, nargs='+', default=[1, 16], help="--generation: numbers of sequences (default 1 16)")
     p.add_argument('--seq-len', type=int, default=1024, help="--generation: positions per sequence (default 1024)")
     p.add_argument('--device', default='cpu'); p.add_argument('--dtype', default='float32', choices=list(_DTYPES))
@@ -496,6 +566,9 @@ def main(argv=None):
         res['targets'] = check_targets(repeats=a.repeats or 5, device=dev, dtype=dt, threads=a.threads)
     elif a.crossover:
         res['crossover'] = _print_crossover(dev, dt, a.repeats or 3)
+    elif a.train_memory:
+        res['train_memory'] = [train_memory(t, p, threads=a.threads) for t in PAPER_RUNS for p in ('32', 'bf16', '16')]
+        print(format_train_memory(res['train_memory']))
     elif a.generation:
         if dev.type != 'cpu': raise SystemExit("--generation times the CPU paths (kernel, plan): use --device cpu")
         print(f"\ngeneration, {a.seq_len} positions, d=64, 4 layers, K=2, {a.threads} thread(s), CPU time", flush=True)

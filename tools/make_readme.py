@@ -4,7 +4,8 @@
 
 Cells flagged `#| hide` are left out, `#| echo: false` shows only the output, directive lines are dropped,
 markdown is copied, code goes in python fences, text outputs in plain fences, PNG figures into
-`index_files/figure-gfm/`. Files are written atomically. `--check` exits 1 if README.md is out of date.
+`index_files/figure-gfm/`, links to chapters (`NN_name.ipynb`) become `nbs/NN_name.ipynb` so that they resolve on
+GitHub. Files are written atomically. `--check` exits 1 if README.md is out of date.
 """
 import argparse, base64, json, os, re, sys, tempfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIG_DIR = 'index_files/figure-gfm'
 ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]')
+NB_LINK = re.compile(r'\]\(([\w-]+\.ipynb(?:#[\w-]*)?)\)')   # a markdown link to a chapter, relative to nbs/
 
 def directives(src):
     "The `#| key: value` / `#| flag` lines of a code cell, as a dict, and the source without them."
@@ -48,7 +50,8 @@ def make_readme(nb_path):
         if 'hide' in d or d.get('include') == 'false': continue
         if d.get('echo') != 'false' and body: parts.append('```python\n' + body + '\n```')
         parts += render_outputs(cell.get('outputs', []), f'cell-{i + 1}', files)
-    return '\n\n'.join(p for p in parts if p) + '\n', files
+    text = '\n\n'.join(p for p in parts if p) + '\n'
+    return NB_LINK.sub(r'](nbs/\1)', text), files      # chapter links resolve on GitHub from the repository root
 
 def write_atomic(path, data:bytes):
     path.parent.mkdir(parents=True, exist_ok=True)
