@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_core.ipynb #12f4852c
 from __future__ import annotations
-import math
+import math, warnings
 from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
@@ -13,7 +13,7 @@ from .wavelets import atrous_level, wavelet_filters
 from .tuning import TUNING
 
 # %% auto #0
-__all__ = ['receptive_field', 'tree_depth', 'MultiresConv', 'fft_causal_conv', 'TreeState', 'step_matrix']
+__all__ = ['receptive_field', 'tree_depth', 'check_int', 'MultiresConv', 'fft_causal_conv', 'TreeState', 'step_matrix']
 
 # %% ../nbs/01_core.ipynb #c6f46a4d
 def receptive_field(J:int, # depth: number of levels
@@ -72,7 +72,11 @@ def _uniform_tree(x, h0, h1, w, J:int, M:int):
 # %% ../nbs/01_core.ipynb #39b36f7b
 _IMPLS = ('auto', 'tree', 'fft', 'conv')
 
-def _check_int(name, v, lo):
+def check_int(name:str, # the argument's name, for the message
+              v, # the value given
+              lo:int=1 # the smallest value allowed
+             ) -> int:
+    "`v` if it is an int >= `lo`; else a `TypeError` (not an int) or `ValueError` (too small) that names it."
     if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {type(v).__name__}")
     if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
     return v
@@ -86,7 +90,7 @@ class MultiresConv(nn.Module):
                  seq_len:int=None, # sequence length N the default depth is chosen for
                  tree_select:str='fading', # the memory z_n: 'fading' (one coefficient per level) or 'uniform' (a budget M)
                  memory_size:int=None, # M, the uniform select's budget (the fading select has M = J + 1)
-                 wavelet:str=None, # initialise h0, h1 with an orthogonal PyWavelets wavelet (e.g. 'db2') instead of randomly
+                 wavelet=None, # initialise h0, h1 with an orthogonal wavelet instead of randomly: a name ('db2'), a pywt.Wavelet or (h0, h1)
                  indep_res_init:bool=False, # draw the skip weight from U(-1, 1) instead of the read-out's range
                  device=None, # device of the parameters
                  dtype=None, # dtype of the parameters
@@ -94,15 +98,15 @@ class MultiresConv(nn.Module):
                 ):
         super().__init__()
         fk = dict(device=device, dtype=dtype)
-        self.d_model = _check_int('d_model', d_model, 1)
+        self.d_model = check_int('d_model', d_model, 1)
         if wavelet is not None:
             f0, f1 = wavelet_filters(wavelet, dtype or torch.get_default_dtype(), device)
             if kernel_size is not None and kernel_size != len(f0):
                 raise ValueError(f"kernel_size={kernel_size} conflicts with wavelet {wavelet!r}, whose filters have length {len(f0)}")
             kernel_size = len(f0)
-        self.kernel_size = K = _check_int('kernel_size', 2 if kernel_size is None else kernel_size, 2)
-        if depth is not None: self.depth = _check_int('depth', depth, 0)
-        elif seq_len is not None: self.depth = tree_depth(_check_int('seq_len', seq_len, 1), K)
+        self.kernel_size = K = check_int('kernel_size', 2 if kernel_size is None else kernel_size, 2)
+        if depth is not None: self.depth = check_int('depth', depth, 0)
+        elif seq_len is not None: self.depth = tree_depth(check_int('seq_len', seq_len, 1), K)
         else: raise ValueError("MultiresConv needs depth or seq_len to set the tree depth J; got neither")
         self.seq_len = seq_len
         if tree_select == 'fading':
@@ -112,7 +116,11 @@ class MultiresConv(nn.Module):
             self.memory_size = self.depth + 1
         elif tree_select == 'uniform':
             if memory_size is None: raise ValueError("tree_select='uniform' needs memory_size (the budget M of coefficients)")
-            self.memory_size = _check_int('memory_size', memory_size, 1)
+            self.memory_size = check_int('memory_size', memory_size, 1)
+            cap = sum(g[1] for g in _uniform_groups(self.depth, K, 2**62))      # every coefficient the tree has
+            if self.memory_size > cap:
+                warnings.warn(f"memory_size={self.memory_size} exceeds the {cap} coefficients a tree of depth J={self.depth} "
+                              f"with K={K} can select: columns {cap}..{self.memory_size - 1} of w stay unused (no gradient)")
         else: raise ValueError(f"tree_select must be 'fading' or 'uniform', got {tree_select!r}")
         if impl not in _IMPLS: raise ValueError(f"impl must be one of {_IMPLS}, got {impl!r}")
         self.tree_select, self.impl = tree_select, impl
@@ -376,7 +384,7 @@ class TreeState:
 
 def _tree_state(conv, batch_size:int, device=None, dtype=None) -> TreeState:
     "Zero streaming state of `conv` for `batch_size` sequences."
-    _check_int('batch_size', batch_size, 1)
+    check_int('batch_size', batch_size, 1)
     fk = dict(device=device or conv.w.device, dtype=dtype or conv.w.dtype)
     B, C, K, J = batch_size, conv.d_model, conv.kernel_size, conv.depth
     st, rings = TreeState(t=0, dtype=fk['dtype']), []

@@ -14,12 +14,11 @@ from torch.utils.data import Dataset, Subset, TensorDataset
 from .files import atomic_write
 
 # %% auto #0
-__all__ = ['LISTOPS_VOCAB', 'CIFAR_MEAN', 'CIFAR_STD', 'PTBXL_TASKS', 'NPZ_KEYS', 'TaskData', 'split_indices', 'mnist1d_arrays',
-           'mnist1d_task', 'TokenDataset', 'read_listops_tsv', 'listops_task', 'listops_eval', 'generate_listops',
-           'write_listops_tsv', 'listops_gen_task', 'SequentialCIFAR', 'scifar_from_arrays', 'scifar_task', 'ptbxl_dir',
-           'ptbxl_statements', 'ptbxl_record_labels', 'ptbxl_signals', 'ptbxl_task', 'write_fake_ptbxl',
-           'digits_levels', 'ar_digits_task', 'cifar_levels', 'ar_cifar_from_arrays', 'ar_cifar10_task', 'as_dataset',
-           'pad_sequences', 'arrays_task', 'npz_keys', 'npz_task', 'read_ts', 'archive_split']
+__all__ = ['LISTOPS_VOCAB', 'CIFAR_MEAN', 'CIFAR_STD', 'PTBXL_TASKS', 'NPZ_KEYS', 'TaskData', 'split_indices', 'mnist1d_task',
+           'TokenDataset', 'read_listops_tsv', 'listops_task', 'listops_gen_task', 'SequentialCIFAR',
+           'scifar_from_arrays', 'scifar_task', 'ptbxl_task', 'write_fake_ptbxl', 'ar_digits_task',
+           'ar_cifar_from_arrays', 'ar_cifar10_task', 'as_dataset', 'pad_sequences', 'arrays_task', 'npz_keys',
+           'npz_task', 'read_ts', 'archive_split']
 
 # %% ../nbs/06_data.ipynb #587071bc
 @dataclass
@@ -56,7 +55,7 @@ def split_indices(n:int, # number of examples
     return perm[:n - n_val], perm[n - n_val:]
 
 # %% ../nbs/06_data.ipynb #fe951a3f
-def mnist1d_arrays(data_dir='data', data_seed=42, cache=True):
+def _mnist1d_arrays(data_dir='data', data_seed=42, cache=True):
     "MNIST-1D as float32/int64 arrays `x, y, x_test, y_test` (generated locally, cached under `data_dir`)."
     fn = Path(data_dir)/'mnist1d'/f'mnist1d_seed{data_seed}.npz'
     if cache and fn.exists():
@@ -72,9 +71,14 @@ def mnist1d_arrays(data_dir='data', data_seed=42, cache=True):
     if cache: atomic_write(fn, lambda f: np.savez(f, **arrs))
     return arrs
 
-def mnist1d_task(data_dir='data', seed=42, val_frac=0.1, data_seed=42, cache=True):
+def mnist1d_task(data_dir='data', # the generated arrays are cached in data_dir/mnist1d/
+                 seed:int=42, # seed of the train / val split (`split_indices`); the data stay the same
+                 val_frac:float=0.1, # fraction of the 4,000 training examples held out for validation
+                 data_seed:int=42, # seed of the generation (`args.seed` of mnist1d): another value, another data set
+                 cache:bool=True # read the cached arrays if present, and write them after generating
+                ) -> TaskData:
     "MNIST-1D: x float (1, 40), 10 classes; val = seeded `val_frac` of the 4,000 training examples."
-    a = mnist1d_arrays(data_dir, data_seed, cache)
+    a = _mnist1d_arrays(data_dir, data_seed, cache)
     x, y = torch.from_numpy(a['x'])[:, None], torch.from_numpy(a['y'])
     tr, va = split_indices(len(y), int(round(val_frac * len(y))), seed)
     test = TensorDataset(torch.from_numpy(a['x_test'])[:, None], torch.from_numpy(a['y_test']))
@@ -97,11 +101,17 @@ def _listops_tokenize(source):
 # %% ../nbs/06_data.ipynb #ed44914f
 class TokenDataset(Dataset):
     "Padded token sequences stored compactly (uint8); items are `(x long (N,), y long, length long)`."
-    def __init__(self, x, y, lengths): self.x, self.y, self.lengths = x, y, lengths
+    def __init__(self,
+                 x, # uint8 token indices (n, N), padded with `<pad>` (0)
+                 y, # long class targets (n,)
+                 lengths # long (n,): each sequence's true length, `<eos>` included
+                ): self.x, self.y, self.lengths = x, y, lengths
     def __len__(self): return len(self.y)
     def __getitem__(self, i): return self.x[i].long(), self.y[i], self.lengths[i]
 
-def read_listops_tsv(path, max_len=2048):
+def read_listops_tsv(path, # an LRA ListOps TSV file (header `Source\tTarget`)
+                     max_len:int=2048 # padded length; a longer sequence (with `<eos>`) is an error
+                    ) -> TokenDataset:
     "Read an LRA ListOps TSV into a `TokenDataset` (eos appended, padded to `max_len`); strict, see above."
     path = Path(path)
     if len(LISTOPS_VOCAB) > 256: raise ValueError("vocabulary too large for uint8 storage")
@@ -145,7 +155,11 @@ def _listops_dir(data_dir='data'):
         f"github.com/google-research/long-range-arena), extract it with `tar xzf lra_release.gz` and move its "
         f"listops-1000 folder to {cands[0]}.")
 
-def listops_task(data_dir='data', max_len=2048, name='listops', folder=None):
+def listops_task(data_dir='data', # holds listops-1000/ (or lra_release/listops-1000/) of the LRA release
+                 max_len:int=2048, # padded length of every sequence
+                 name:str='listops', # the task's name
+                 folder=None # read `basic_{train,val,test}.tsv` from this folder instead (then `data_dir` is unused)
+                ) -> TaskData:
     "LRA ListOps (or any folder of `basic_*.tsv` in its format): padded tokens + lengths, 10 classes."
     d = Path(folder) if folder is not None else _listops_dir(data_dir)
     tr, va, te = (read_listops_tsv(d/f'basic_{s}.tsv', max_len) for s in ('train', 'val', 'test'))
@@ -181,7 +195,7 @@ def _listops_to_text(tree):
     return f'( {s} ] )'
 
 # %% ../nbs/06_data.ipynb #29db0205
-def listops_eval(source):
+def _listops_eval(source):
     "Value of a ListOps source string (LRA text format or its tokens), by a stack scan."
     stack, result = [], None
     for tok in _listops_tokenize(source):
@@ -210,7 +224,7 @@ def _listops_tree(rng, depth=1, max_depth=10, max_args=10, p_op=0.25):
         return (rng.choice(_LISTOPS_OPS), kids)
     return rng.randrange(10)
 
-def generate_listops(n, min_length=500, max_length=2000, max_depth=10, max_args=10, seed=42, max_tries=None):
+def _generate_listops(n, min_length=500, max_length=2000, max_depth=10, max_args=10, seed=42, max_tries=None):
     "`n` distinct `(source, target)` pairs with `min_length < length < max_length`, in generation order."
     if not 0 <= min_length < max_length - 1: raise ValueError(f"need 0 <= min_length < max_length - 1, got {min_length}, {max_length}")
     rng, seen, out, tries = random.Random(seed), set(), [], 0
@@ -226,7 +240,7 @@ def generate_listops(n, min_length=500, max_length=2000, max_depth=10, max_args=
         seen.add(src); out.append((src, _listops_value(tree)))
     return out
 
-def write_listops_tsv(path, rows):
+def _write_listops_tsv(path, rows):
     "Write `(source, target)` rows as an LRA ListOps TSV (header `Source\\tTarget`), atomically."
     lines = ['Source\tTarget']
     for s, t in rows:
@@ -242,13 +256,22 @@ def _make_listops_gen(data_dir='data', n_train=4000, n_val=500, n_test=500, min_
                                       f'_depth{max_depth}_args{max_args}_seed{seed}')
     files = [d/f'basic_{s}.tsv' for s in ('train', 'val', 'test')]
     if all(f.exists() for f in files): return d
-    rows = generate_listops(n_train + n_val + n_test, min_length, max_length, max_depth, max_args, seed)
+    rows = _generate_listops(n_train + n_val + n_test, min_length, max_length, max_depth, max_args, seed)
     for f, part in zip(files, (rows[:n_train], rows[n_train:n_train + n_val], rows[n_train + n_val:])):
-        write_listops_tsv(f, part)
+        _write_listops_tsv(f, part)
     return d
 
-def listops_gen_task(data_dir='data', seed=42, n_train=4000, n_val=500, n_test=500, min_length=10, max_length=100,
-                     max_depth=10, max_args=10, max_len=None):
+def listops_gen_task(data_dir='data', # the generated files go to data_dir/listops-gen/ (and are reused)
+                     seed:int=42, # seed of the generator (`random.Random`), i.e. which trees are drawn; no split seed: the splits take them in generation order
+                     n_train:int=4000, # training sequences
+                     n_val:int=500, # validation sequences
+                     n_test:int=500, # test sequences
+                     min_length:int=10, # lower length bound (exclusive): a tree is kept if min_length < tokens < max_length
+                     max_length:int=100, # upper length bound (exclusive)
+                     max_depth:int=10, # maximum depth of a tree (at that depth a node is always a digit)
+                     max_args:int=10, # an operator takes 2..max_args arguments
+                     max_len:int=None # padded length, >= max_length (default: max_length)
+                    ) -> TaskData:
     "Short generated ListOps (CPU-sized), loaded through the LRA reader; padded to `max_len` (default `max_length`)."
     max_len = max_length if max_len is None else max_len
     if max_len < max_length: raise ValueError(f"max_len={max_len} must be >= max_length={max_length} (length + eos)")
@@ -263,7 +286,12 @@ CIFAR_STD = (0.2023, 0.1994, 0.2010)
 
 class SequentialCIFAR(Dataset):
     "uint8 images (n, H, W, 3) + labels -> items `(x float (3, H*W) normalised, raster order; y long)`."
-    def __init__(self, data, targets, mean=CIFAR_MEAN, std=CIFAR_STD):
+    def __init__(self,
+                 data, # uint8 images (n, H, W, 3)
+                 targets, # class labels (n,)
+                 mean=CIFAR_MEAN, # per-channel means of the pixels scaled to [0, 1]
+                 std=CIFAR_STD # per-channel standard deviations, same scale
+                ):
         data = torch.as_tensor(np.asarray(data))
         if data.dtype != torch.uint8 or data.ndim != 4 or data.shape[-1] != 3:
             raise ValueError(f"expected uint8 images of shape (n, H, W, 3), got {tuple(data.shape)} {data.dtype}")
@@ -283,7 +311,13 @@ def _import_torchvision():
                           "(a build matching your torch version)") from e
     return torchvision
 
-def scifar_from_arrays(train_data, train_targets, test_data, test_targets, seed=42, n_val=5000):
+def scifar_from_arrays(train_data, # uint8 training images (n, 32, 32, 3), torchvision's `.data`
+                       train_targets, # their class labels (n,)
+                       test_data, # uint8 test images
+                       test_targets, # their class labels
+                       seed:int=42, # seed of the train / val split (`split_indices`) of the training images
+                       n_val:int=5000 # validation images, the tail of `split_indices` (the reference's split)
+                      ) -> TaskData:
     "sCIFAR `TaskData` from raw uint8 arrays: seeded train/val split of the training images."
     full = SequentialCIFAR(train_data, train_targets)
     tr, va = split_indices(len(full), n_val, seed)
@@ -294,7 +328,11 @@ def scifar_from_arrays(train_data, train_targets, test_data, test_targets, seed=
                     classes=['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
                     info=dict(mean=CIFAR_MEAN, std=CIFAR_STD, split_seed=seed, n_val=n_val))
 
-def scifar_task(data_dir='data', seed=42, n_val=5000, download=True):
+def scifar_task(data_dir='data', # CIFAR-10 goes to (or is read from) data_dir/cifar10
+                seed:int=42, # seed of the train / val split of the 50,000 training images
+                n_val:int=5000, # validation images taken from the training images
+                download:bool=True # let torchvision download CIFAR-10 if missing (False: use the files already there)
+               ) -> TaskData:
     "Sequential CIFAR-10 via torchvision (downloaded into `data_dir/cifar10` where a network allows)."
     tv = _import_torchvision()
     root = Path(data_dir)/'cifar10'
@@ -311,7 +349,7 @@ def scifar_task(data_dir='data', seed=42, n_val=5000, download=True):
 PTBXL_TASKS = ('all', 'diagnostic', 'subdiagnostic', 'superdiagnostic', 'form', 'rhythm')
 _PTBXL_URL = 'https://physionet.org/content/ptb-xl/1.0.3/'
 
-def ptbxl_dir(data_dir='data'):
+def _ptbxl_dir(data_dir='data'):
     "The PTB-XL folder `data_dir/ptbxl` (holding `ptbxl_database.csv`, `scp_statements.csv`, `records100/`)."
     d = Path(data_dir)/'ptbxl'
     need = [d/'ptbxl_database.csv', d/'scp_statements.csv', d/'records100']
@@ -326,7 +364,7 @@ def ptbxl_dir(data_dir='data'):
 def _read_csv_rows(path):
     with open(path, encoding='utf-8', newline='') as f: return list(csv.DictReader(f))
 
-def ptbxl_statements(path):
+def _ptbxl_statements(path):
     "`scp_statements.csv` as {code: row dict}; its first (unnamed) column is the code."
     with open(path, encoding='utf-8', newline='') as f:
         rd = csv.reader(f); header = next(rd)
@@ -334,7 +372,7 @@ def ptbxl_statements(path):
 
 def _flag(v): return v.strip() != '' and float(v) == 1.0
 
-def ptbxl_record_labels(scp_codes, statements, task):
+def _ptbxl_record_labels(scp_codes, statements, task):
     "Sorted labels of one record (`scp_codes`: dict code -> likelihood) for a PTB-XL task."
     if task not in PTBXL_TASKS: raise ValueError(f"PTB-XL task must be one of {PTBXL_TASKS}, got {task!r}")
     if task == 'all': return sorted(scp_codes)
@@ -346,7 +384,7 @@ def ptbxl_record_labels(scp_codes, statements, task):
     return sorted({c for c in codes if c.strip()})
 
 # %% ../nbs/06_data.ipynb #9d038b7a
-def ptbxl_signals(folder, filenames, cache=True):
+def _ptbxl_signals(folder, filenames, cache=True):
     "All 100 Hz records as float32 (n, 12, 1000), read with wfdb; cached as `raw100_float32.npy` in `folder`."
     folder = Path(folder); fn = folder/'raw100_float32.npy'
     if cache and fn.exists():
@@ -358,17 +396,21 @@ def ptbxl_signals(folder, filenames, cache=True):
     if cache: atomic_write(fn, lambda f: np.save(f, x))
     return x
 
-def ptbxl_task(data_dir='data', task='all', cache=True, folder=None):
+def ptbxl_task(data_dir='data', # holds ptbxl/ (ptbxl_database.csv, scp_statements.csv, records100/)
+               task:str='all', # which labels, one of `PTBXL_TASKS`
+               cache:bool=True, # read / write the signals' cache raw100_float32.npy in the PTB-XL folder
+               folder=None # the PTB-XL folder itself, instead of data_dir/ptbxl
+              ) -> TaskData:
     "PTB-XL 100 Hz multi-label task (folds 1-8 / 9 / 10), train-fitted scalar standardisation."
     if task not in PTBXL_TASKS: raise ValueError(f"PTB-XL task must be one of {PTBXL_TASKS}, got {task!r}")
-    d = Path(folder) if folder is not None else ptbxl_dir(data_dir)
+    d = Path(folder) if folder is not None else _ptbxl_dir(data_dir)
     rows = sorted(_read_csv_rows(d/'ptbxl_database.csv'), key=lambda r: int(float(r['ecg_id'])))
-    st = ptbxl_statements(d/'scp_statements.csv')
-    labels = [ptbxl_record_labels(ast.literal_eval(r['scp_codes']), st, task) for r in rows]
+    st = _ptbxl_statements(d/'scp_statements.csv')
+    labels = [_ptbxl_record_labels(ast.literal_eval(r['scp_codes']), st, task) for r in rows]
     classes = sorted({c for l in labels for c in l})
     keep = np.array([len(l) > 0 for l in labels])
     fold = np.array([int(float(r['strat_fold'])) for r in rows])
-    x = ptbxl_signals(d, [r['filename_lr'] for r in rows], cache)
+    x = _ptbxl_signals(d, [r['filename_lr'] for r in rows], cache)
     y = np.zeros((len(rows), len(classes)), np.float32)
     ci = {c: i for i, c in enumerate(classes)}
     for i, l in enumerate(labels): y[i, [ci[c] for c in l]] = 1
@@ -381,7 +423,10 @@ def ptbxl_task(data_dir='data', task='all', cache=True, folder=None):
                     info=dict(folder=str(d), task=task, mean=mu, std=sd, dropped_unlabelled=int((~keep).sum())))
 
 # %% ../nbs/06_data.ipynb #148b5ed5
-def write_fake_ptbxl(folder, n_records=20, seed=0):
+def write_fake_ptbxl(folder, # where to write the fake PTB-XL folder
+                     n_records:int=20, # records (their labels and folds follow from the record number)
+                     seed:int=0 # seed of the synthetic signals (frequency jitter, lead amplitudes, noise)
+                    ) -> Path: # `folder`
     "Write a tiny **synthetic** PTB-XL-shaped folder (csvs with the real columns, `records100/` via `wfdb.wrsamp`)."
     import wfdb
     folder = Path(folder); rng = np.random.default_rng(seed)
@@ -419,7 +464,7 @@ def _split3(n:int, n_val:int, n_test:int, seed:int=0) -> tuple:
     te, va, tr = perm[:n_test], perm[n_test:n_test + n_val], perm[n_test + n_val:]
     return tr.sort().values, va.sort().values, te.sort().values
 
-def digits_levels() -> torch.Tensor: # uint8 (1797, 1, 64), values 0..16
+def _digits_levels() -> torch.Tensor: # uint8 (1797, 1, 64), values 0..16
     "scikit-learn's 8x8 digits as level indices in raster order."
     try: from sklearn.datasets import load_digits
     except ImportError as e:
@@ -427,16 +472,16 @@ def digits_levels() -> torch.Tensor: # uint8 (1797, 1, 64), values 0..16
     im = load_digits().images                                   # (1797, 8, 8) float, values 0..16
     return torch.from_numpy(im.astype('uint8')).reshape(len(im), 1, 64)
 
-def ar_digits_task(seed:int=0 # seed of the train / val / test split
+def ar_digits_task(seed:int=0 # seed of the random train / val / test split (the images themselves are fixed)
                   ) -> TaskData:
     "The 8x8 digits as 64-step level sequences, 17 levels, a seeded 1437/180/180 split."
-    k = digits_levels()
+    k = _digits_levels()
     tr, va, te = _split3(len(k), 180, 180, seed)
     return TaskData('ar-digits', TensorDataset(k[tr]), TensorDataset(k[va]), TensorDataset(k[te]), d_input=1,
                     d_output=None, seq_len=64, encoder='linear', n_tokens=None, multilabel=False, n_levels=17,
                     info=dict(split_seed=seed))
 
-def cifar_levels(data # uint8 images (n, H, W, 3)
+def _cifar_levels(data # uint8 images (n, H, W, 3)
                 ) -> torch.Tensor: # uint8 levels (n, 3, H*W), channels first, raster order
     "Images as level sequences: pixel value k is level k of 256."
     t = torch.as_tensor(np.asarray(data))
@@ -450,14 +495,17 @@ def ar_cifar_from_arrays(train_data, # uint8 training images (n, 32, 32, 3)
                          seed:int=42 # seed of the split
                         ) -> TaskData:
     "CIFAR-10 as level sequences from raw arrays."
-    k, kt = cifar_levels(train_data), cifar_levels(test_data)
+    k, kt = _cifar_levels(train_data), _cifar_levels(test_data)
     tr, va = split_indices(len(k), n_val, seed)
     return TaskData('ar-cifar10', TensorDataset(k[tr]), TensorDataset(k[va]), TensorDataset(kt), d_input=3,
                     d_output=None, seq_len=k.shape[-1], encoder='linear', n_tokens=None, multilabel=False,
                     n_levels=256, info=dict(split_seed=seed, n_val=n_val))
 
 def ar_cifar10_task(data_dir='data', # CIFAR-10 goes to (or is read from) data_dir/cifar10
-                    seed:int=42, n_val:int=2000, download:bool=True) -> TaskData:
+                    seed:int=42, # seed of the train / val split (`split_indices`) of the 50,000 training images
+                    n_val:int=2000, # validation images, the tail of `split_indices` (the reference's split)
+                    download:bool=True # let torchvision download CIFAR-10 if missing (False: use the files already there)
+                   ) -> TaskData:
     "CIFAR-10 as level sequences, through torchvision."
     tv = _import_torchvision()
     root = Path(data_dir)/'cifar10'
@@ -609,7 +657,9 @@ def npz_keys(path # a .npz file
 
 def npz_task(path, # a .npz file with `NPZ_KEYS`
              name:str=None, # default: the file's stem
-             val_frac:float=0.1, seed:int=42) -> TaskData:
+             val_frac:float=0.1, # fraction of the training examples that becomes validation if the file has no `X_val`
+             seed:int=42 # seed of that train / val split (unused when the file has `X_val`)
+            ) -> TaskData:
     "`arrays_task` of the arrays in an `.npz` file."
     keys = npz_keys(path)
     with np.load(path, allow_pickle=False) as z:

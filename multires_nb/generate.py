@@ -9,7 +9,7 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
-from .core import step_matrix
+from .core import step_matrix, check_int
 from .dmol import LevelSampler, dmol_noise, level_value, uniforms
 from .tuning import TUNING
 
@@ -19,12 +19,6 @@ __all__ = ['generation_plan', 'plan_step', 'kernel_unusable', 'cpu_kernel', 'sam
 # %% ../nbs/04_generate.ipynb #0473de3d
 _SQRT1_2 = 0.7071067811865476
 _OPEN = 1e4                                        # sigmoid(_OPEN) == 1 exactly in float32 and float64
-
-def _check_count(name:str, v) -> int:
-    "`v` if it is an int >= 1; else a TypeError or ValueError that names it."
-    if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < 1: raise ValueError(f"{name} must be >= 1, got {v}")
-    return v
 
 def _step_matrices(convs, dtype=None) -> torch.Tensor:
     "Every block's `step_matrix`, stacked (blocks, J+1, 1+J(K-1), C), with the row of y times 1/√2 (see above)."
@@ -116,7 +110,7 @@ def generation_plan(model:nn.Module, # a MultiresAR in eval mode
                     batch_size:int # sequences B stepped together
                    ) -> dict: # weights, buffers and zero streaming states
     "Everything `plan_step` needs (the parameters must not change while the plan is used)."
-    _check_count('batch_size', batch_size)
+    check_int('batch_size', batch_size)
     if not _ar_blocks(model): raise ValueError("generation_plan expects MultiresAR blocks (exact GELU, mix conv)")
     dt, convs = model.head.weight.dtype, [b.layer.conv for b in model.blocks]
     steps = (_FusedConvs if _fusable(convs) else _BlockConvs)(convs, batch_size, dt)
@@ -313,7 +307,7 @@ def sample_levels(model:nn.Module, # a MultiresAR in eval mode
                   callback=None # called as callback(t, k) after each position t
                  ) -> torch.Tensor: # level indices k (n_samples, d_input, seq_len), the model's dtype
     "Draw level indices position by position."
-    _check_count('n_samples', n_samples); _check_count('seq_len', seq_len)
+    check_int('n_samples', n_samples); check_int('seq_len', seq_len)
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
     if model.training: raise ValueError("sample_levels expects the model in eval mode (sample switches it)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import MultiresConv, TreeState, _check_int
+from .core import MultiresConv, TreeState, check_int
 from .dmol import dmol_n_params, bits_per_dim
 from .generate import sample as _sample
 
@@ -178,7 +178,7 @@ class MultiresNet(nn.Module):
                  n_tokens:int=None, # vocabulary size, for encoder='embedding'
                  tree_select:str='fading', # 'fading' or 'uniform' (see core)
                  memory_size:int=None, # M, for tree_select='uniform'
-                 wavelet:str=None, # initialise h0, h1 with this orthogonal wavelet
+                 wavelet=None, # initialise h0, h1 with this orthogonal wavelet (a name, a pywt.Wavelet or (h0, h1))
                  indep_res_init:bool=False, # skip weights from U(-1, 1)
                  bidirectional:bool=False, # every layer also reads each sequence backwards (not causal; see below)
                  pool:str='mean' # 'mean' over time, or 'meanmax': the mean and the maximum, side by side
@@ -207,10 +207,10 @@ class MultiresNet(nn.Module):
         if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresNet expects a torch.Tensor, got {type(x).__name__}")
         if self.encoder_kind == 'embedding':
             if x.dtype not in (torch.int64, torch.int32) or x.dim() != 2:
-                raise TypeError(f"encoder='embedding' expects token ids, an integer tensor of shape (B, N); got {x.dtype} of shape {tuple(x.shape)}")
+                raise ValueError(f"encoder='embedding' expects token ids, an integer tensor of shape (B, N); got {x.dtype} of shape {tuple(x.shape)}")
             return self.encoder(x).transpose(1, 2)
         if not x.is_floating_point() or x.dim() != 3 or x.shape[1] != self.d_input:
-            raise TypeError(f"encoder='linear' expects a float tensor of shape (B, d_input={self.d_input}, N); got {x.dtype} of shape {tuple(x.shape)}")
+            raise ValueError(f"encoder='linear' expects a float tensor of shape (B, d_input={self.d_input}, N); got {x.dtype} of shape {tuple(x.shape)}")
         return self.encoder(x)
 
     def features(self, x:torch.Tensor, lengths:torch.Tensor=None) -> torch.Tensor:
@@ -247,12 +247,12 @@ class MultiresAR(nn.Module):
                  n_levels:int=256, # V, the levels of the data grid
                  tree_select:str='fading', # 'fading' or 'uniform' (see core)
                  memory_size:int=None, # M, for tree_select='uniform'
-                 wavelet:str=None, # initialise h0, h1 with this orthogonal wavelet
+                 wavelet=None, # initialise h0, h1 with this orthogonal wavelet (a name, a pywt.Wavelet or (h0, h1))
                  indep_res_init:bool=False # skip weights from U(-1, 1)
                 ):
         super().__init__()
         for nm, v, lo in (('d_input', d_input, 1), ('n_mix', n_mix, 1), ('n_levels', n_levels, 2), ('n_layers', n_layers, 0)):
-            _check_int(nm, v, lo)
+            check_int(nm, v, lo)
         self.config = dict({'class': 'MultiresAR'}, d_input=d_input, d_model=d_model, n_layers=n_layers,
                            kernel_size=kernel_size, seq_len=seq_len, depth=depth, dropout=dropout, norm=norm, n_mix=n_mix,
                            n_levels=n_levels, tree_select=tree_select, memory_size=memory_size, wavelet=wavelet,
@@ -281,7 +281,9 @@ class MultiresAR(nn.Module):
     def loss(self, x:torch.Tensor # values on the grid (B, d_input, N)
             ) -> torch.Tensor: # a scalar
         "Bits per dimension of x under the model."
-        return bits_per_dim(self(x), x, self.n_levels)
+        params = self(x)                                  # under autocast the head's output is half precision;
+        with torch.autocast(x.device.type, enabled=False):  # the likelihood's bins need float32
+            return bits_per_dim(params.float(), x, self.n_levels)
 
     def init_state(self, batch_size:int # sequences B stepped together
                   ) -> list: # one TreeState per block

@@ -66,7 +66,7 @@ RECIPES = {
 class Task:
     "A named task: how to load its data, its recipes, and what it does with the data folder."
     name:str # as in `multires_train --task NAME`
-    load:Callable # `load(data_dir, seed) -> TaskData`
+    load:Callable # `load(data_dir, seed) -> TaskData`; `seed` is the run's `--seed`, passed to the loader's seeded part
     recipes:dict # configuration name -> Recipe
     data_dir:str=None # 'read' (needs existing files), 'write' (generates or downloads into it) or None
     about:str='' # one line for `--help`
@@ -90,17 +90,19 @@ TASKS = {t.name: t for t in [
     *[Task(f'ptbxl-{sub}', _ptbxl(sub), RECIPES['ptbxl'], 'read', f"PTB-XL, the '{sub}' labels (PhysioNet files in DATA_DIR)")
       for sub in _data.PTBXL_TASKS],
     Task('ptbxl', _ptbxl('all'), RECIPES['ptbxl'], 'read', "PTB-XL, all 71 labels (= ptbxl-all)"),
-    Task('ar-digits', lambda d, s: _data.ar_digits_task(), RECIPES['ar-digits'], None, "8x8 digits, autoregressive (bits/dim)"),
+    Task('ar-digits', lambda d, s: _data.ar_digits_task(seed=s), RECIPES['ar-digits'], None, "8x8 digits, autoregressive (bits/dim)"),
     Task('ar-cifar10', lambda d, s: _data.ar_cifar10_task(d, seed=s), RECIPES['ar-cifar10'], 'write', "CIFAR-10, autoregressive (bits/dim)"),
     Task('toy', lambda d, s: _toy(), RECIPES['toy'], None, "a synthetic task for tests"),
 ]}
 
-def get_task(name:str) -> Task:
+def get_task(name:str # a key of `TASKS`, as in `multires_train --task NAME`
+            ) -> Task:
     "The task called `name`, or a ValueError that lists them."
-    if name not in TASKS: raise ValueError(f"unknown task {name!r}; the tasks are {', '.join(TASKS)} (or --data FILE.npz for yours)")
+    if name not in TASKS: raise ValueError(f"unknown task {name!r}; the tasks are {', '.join(t for t in TASKS if t != 'toy')} (or --data FILE.npz for yours)")
     return TASKS[name]
 
-def data_task(path) -> Task:
+def data_task(path # a .npz file with the keys of `NPZ_KEYS` (`multires_train --data FILE.npz`)
+             ) -> Task: # named 'data'; its loader's seed is the seed of the train / val split when the file has no `X_val`
     "Your own data: the arrays of an `.npz` file (see `npz_task`) as a task, with the 'data' recipe."
     path = Path(path)
     return Task('data', lambda d, s: _data.npz_task(path, seed=s), RECIPES['data'], None, f"your arrays in {path}")

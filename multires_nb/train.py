@@ -16,13 +16,13 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset, TensorDataset
 
 from .dmol import bits_per_dim, dmol_log_prob, level_value
-from .models import MultiresNet, MultiresAR, build_model, count_params
+from .models import MultiresNet, MultiresAR, build_model, check_lengths, count_params
 from .data import as_dataset, split_indices
-from .files import atomic_write, claim_run_dir, load_checkpoint, save_checkpoint, CheckpointError
+from .files import atomic_write, claim_run_dir, remove_run_files, load_checkpoint, save_checkpoint, CheckpointError
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'lr_factor', 'binary_auroc', 'macro_auroc', 'predict', 'evaluate', 'infer_task', 'load_model',
-           'dist_info', 'setup_distributed', 'plot_history', 'fit']
+__all__ = ['OBJECTIVES', 'PRECISIONS', 'lr_factor', 'binary_auroc', 'macro_auroc', 'predict', 'evaluate', 'infer_task',
+           'load_model', 'dist_info', 'setup_distributed', 'plot_history', 'fit']
 
 # %% ../nbs/07_train.ipynb #450cc273
 def lr_factor(step:int, # the step, from 0
@@ -67,7 +67,7 @@ def macro_auroc(scores:torch.Tensor, # (n, labels)
     return (sum(ok) / len(ok) if ok else float('nan')), len(aucs) - len(ok)
 
 # %% ../nbs/07_train.ipynb #b0dd51f7
-TASKS = ('classification', 'multilabel', 'autoregressive')
+OBJECTIVES = ('classification', 'multilabel', 'autoregressive')
 
 def _logits(model, batch):
     "Logits of `model` on a batch `[x, y]` or `[x, y, lengths]`."
@@ -78,9 +78,10 @@ def _n_levels(model): return getattr(model, 'module', model).n_levels
 
 def _loss(task:str, model, batch):
     "The mean loss of a batch for `task`."
-    if task == 'autoregressive':
+    if task == 'autoregressive':                          # the likelihood in float32, whatever autocast made of the head
         x = level_value(batch[0], _n_levels(model))
-        return bits_per_dim(model(x), x, _n_levels(model))
+        params = model(x)
+        with torch.autocast(params.device.type, enabled=False): return bits_per_dim(params.float(), x, _n_levels(model))
     logits, y = _logits(model, batch), batch[1]
     return F.binary_cross_entropy_with_logits(logits, y) if task == 'multilabel' else F.cross_entropy(logits, y)
 
@@ -120,7 +121,7 @@ def _bits_per_dim(model, ds, batch_size, device, autocast):
 
 def evaluate(model:nn.Module, # the model
              data, # a Dataset or arrays, as for `fit`
-             task:str=None, # one of TASKS; default `infer_task(model, data)`
+             task:str=None, # one of OBJECTIVES; default `infer_task(model, data)`
              batch_size:int=256, device=None, autocast=None) -> dict: # `{metric: value}`: acc, auroc or bpd
     "The task's metric on one split."
     ds = data if isinstance(data, Dataset) else as_dataset(*((data,) if torch.is_tensor(data) else data), what='data')
@@ -165,8 +166,11 @@ def load_model(path, # a checkpoint written by `fit` (best.pt, checkpoint.pt) or
         raise CheckpointError(f"{path}: has no model_config, so the model cannot be rebuilt" +
             ("; it looks like a checkpoint of the reference implementation: convert it with multires_convert"
              if ref else "; expected a checkpoint written by fit, multires_train or multires_convert"))
+    if 'model' not in ck: raise CheckpointError(f"{path}: has a model_config but no weights ('model')")
     with torch.device(device): model = build_model(ck['model_config'])
-    model.load_state_dict(ck['model'])
+    try: model.load_state_dict(ck['model'])
+    except RuntimeError as e:
+        raise CheckpointError(f"{path}: its weights do not fit its model_config ({str(e).splitlines()[0]})") from None
     return model.eval()
 
 # %% ../nbs/07_train.ipynb #d5407ba6
@@ -248,7 +252,7 @@ def plot_history(history:dict, # per epoch: 'epoch', 'train_loss', 'val_metric'
 # %% ../nbs/07_train.ipynb #11138cb5
 PRECISIONS = {'32': None, 'bf16': torch.bfloat16, '16': torch.float16}
 _RESUME_KEYS = ('epochs', 'lr', 'weight_decay', 'warmup_epochs', 'batch_size', 'optimizer', 'seed', 'world_size',
-                'precision', 'task')
+                'precision', 'task', 'val_frac', 'clip_grad', 'augment')
 
 def _optimizer(name:str, params, lr:float, weight_decay:float) -> tuple:
     "AdamW or Adam, fused where PyTorch has a fused kernel (it skips a flagged update on the device); (optimizer, fused)."
@@ -267,6 +271,25 @@ def _as_split(data, what:str):
     if torch.is_tensor(data) or hasattr(data, '__array__'): data = (data,)
     if not isinstance(data, (tuple, list)): raise TypeError(f"{what} must be a Dataset or a tuple (X, y[, lengths]) of arrays, got {type(data).__name__}")
     return as_dataset(*data, what=what)
+
+def _tensors_of(ds):
+    "The tensors behind a TensorDataset (or a Subset of one, restricted to it), else None."
+    if isinstance(ds, Subset):
+        t = _tensors_of(ds.dataset)
+        return None if t is None else [x[ds.indices] for x in t]
+    return list(ds.tensors) if isinstance(ds, TensorDataset) else None
+
+def _check_split(model, ds, what:str):
+    "Once per split, not per step: lengths in [1, N] and tokens within the embedding, where the tensors are at hand."
+    ts = _tensors_of(ds) if ds is not None else None
+    if ts is None: return
+    x = ts[0]
+    if len(ts) > 2:
+        try: check_lengths(ts[2], x.shape[-1])
+        except ValueError as e: raise ValueError(f"{what}: {e}") from None
+    emb = getattr(getattr(model, 'encoder', None), 'num_embeddings', None)
+    if emb is not None and not x.is_floating_point() and x.numel() and int(x.max()) >= emb:
+        raise ValueError(f"{what}: token {int(x.max())} is not below the model's vocabulary of {emb} (n_tokens)")
 
 def _check_positive(**kw):
     for k, v in kw.items():
@@ -308,16 +331,18 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
         raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}], got {warmup_epochs!r}")
     if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0): raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
     if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
-    if task is not None and task not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if task is not None and task not in OBJECTIVES: raise ValueError(f"task must be one of {OBJECTIVES}, got {task!r}")
     rank, world = dist_info()
     if batch_size % world: raise ValueError(f"batch_size={batch_size} must be divisible by the {world} processes")
     train, val, test = _as_split(train, 'train'), _as_split(val, 'val'), _as_split(test, 'test')
+    val_given = val
     if val is None and val_frac != 0:
         if not 0 < val_frac < 1: raise ValueError(f"without val, val_frac must be in [0, 1), got {val_frac}")
         tr, va = split_indices(len(train), max(1, round(val_frac * len(train))), seed)
         train, val = Subset(train, tr), Subset(train, va)
     task = task or infer_task(model, train)
     metric, higher = _METRIC[task]
+    for ds, what in ((train, 'train'), (val, 'val'), (test, 'test')): _check_split(model, ds, what)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     out = Path(out) if out is not None else None
     if out is not None and rank == 0: claim_run_dir(out, resume=resume, overwrite=overwrite)
@@ -325,7 +350,9 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
     ck_path, best_path = (out/'checkpoint.pt', out/'best.pt') if out is not None else (None, None)
     config = getattr(model, 'config', None)
     hp = dict(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs, batch_size=batch_size,
-              optimizer=optimizer, seed=seed, world_size=world, precision=precision, task=task)
+              optimizer=optimizer, seed=seed, world_size=world, precision=precision, task=task,
+              val_frac=val_frac if val_given is None else None, clip_grad=clip_grad,
+              augment=None if augment is None else getattr(augment, '__name__', type(augment).__name__))
     was_deterministic = torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark
     if deterministic:
         os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
@@ -346,12 +373,19 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
         history = dict(epoch=[], train_loss=[], val_metric=[], lr=[], seconds=[])
         start, best, best_epoch, best_state, elapsed = 0, None, -1, None, 0.
         torch.manual_seed(seed + rank)                       # the dropout stream of this process
+        replace = overwrite and out is not None and rank == 0 and not resume   # old files go at the first checkpoint
         if resume and ck_path is not None and ck_path.exists():
             ck = load_checkpoint(ck_path, expect=('model', 'optimizer', 'hparams', 'epoch'))
             diff = {k: (ck['hparams'].get(k), hp[k]) for k in _RESUME_KEYS if ck['hparams'].get(k) != hp[k]}
             if diff: raise ValueError(f"cannot resume {ck_path}: settings differ (checkpoint, now): {diff}")
             if ck.get('model_config') != config:
-                raise ValueError(f"cannot resume {ck_path}: the model differs: {ck.get('model_config')} vs {config}")
+                old, new = ck.get('model_config') or {}, config or {}
+                diff = {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
+                raise ValueError(f"cannot resume {ck_path}: the model differs (checkpoint, now): {diff}")
+            if (out/'metrics.json').exists():                  # a finished run: nothing left to do
+                if rank == 0 and progress: print(f"{out} has finished: its metrics are returned, nothing is trained or written", flush=True)
+                model.load_state_dict(load_checkpoint(best_path, expect=('model',))['model'])
+                return json.loads((out/'metrics.json').read_text())
             model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
             if scaler is not None and 'scaler' in ck: scaler.load_state_dict(ck['scaler'])
             _set_rng_state(ck['rng'][rank] if rank < len(ck['rng']) else ck['rng'][0])
@@ -377,20 +411,20 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
                     loss = _loss(task, net, batch)
                 opt.zero_grad(set_to_none=True)
                 (scaler.scale(loss) if scaler is not None else loss).backward()
-                if clip_grad is not None:
-                    if scaler is not None: scaler.unscale_(opt)
-                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad)          # on the device: no wait
                 bad = (~torch.isfinite(loss.detach())).float()
                 if world > 1: dist.all_reduce(bad, op=dist.ReduceOp.MAX)   # a collective, not a wait for the host
                 first_bad = torch.where((first_bad < 0) & (bad > 0), step, first_bad)
                 skip = (first_bad >= 0).float()                          # no update from the first bad step on
+                if scaler is not None and fused:                         # fp16: an inf gradient makes the scaler skip
+                    g = next(p.grad for p in model.parameters() if p.grad is not None)
+                    g.add_(skip / (1 - skip))                                # + inf from the first bad step on, + 0 before
+                if clip_grad is not None:
+                    if scaler is not None: scaler.unscale_(opt)            # (sees the inf above: the step is skipped)
+                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad)          # on the device: no wait
                 if not fused:                                            # no device-side skip: check on the host
                     if skip.item(): break
                     opt.step() if scaler is None else scaler.step(opt)
-                elif scaler is not None:                                 # fp16: an inf gradient makes the scaler skip
-                    g = next(p.grad for p in model.parameters() if p.grad is not None)
-                    g.add_(skip / (1 - skip))                                # + inf from the first bad step on, + 0 before
-                    scaler.step(opt)
+                elif scaler is not None: scaler.step(opt)
                 else:
                     opt.found_inf = skip; opt.step(); del opt.found_inf
                 if scaler is not None: scaler.update()
@@ -410,6 +444,7 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
                     f"({ck_path if ck_path is not None and ck_path.exists() else 'none yet'}), which is intact.")
             val_m = evaluate(model, val, task, batch_size, device, half)[metric] if val is not None else None
             elapsed += time.time() - t0
+            if replace: remove_run_files(out); replace = False         # the new run's first epoch is done: it takes over
             if val is None or _better(val_m, best, higher):             # without validation: the latest epoch
                 best, best_epoch = val_m, epoch
                 best_state = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}

@@ -19,7 +19,8 @@ def haar_filters() -> tuple: # `(h0, h1)`, numpy float64
     return np.array([s, s]), np.array([s, -s])
 
 # %% ../nbs/00_wavelets.ipynb #97a6dad4
-def qmf(h0) -> np.ndarray: # `h1`, numpy float64
+def qmf(h0 # the low-pass filter as `conv1d` weights, 1-D of even length K
+       ) -> np.ndarray: # `h1`, numpy float64
     "High-pass `h1[k] = (-1)**k * h0[K-1-k]` from the low-pass `h0` (PyWavelets' sign convention)."
     h0 = np.asarray(h0, dtype=np.float64)
     if h0.ndim != 1 or len(h0) % 2:
@@ -84,8 +85,8 @@ def wavelet_filters(wavelet, # a PyWavelets name ('haar', 'db2', 'sym4', ...), a
         import pywt
         try: wavelet = pywt.Wavelet(wavelet)
         except ValueError:
-            known = ', '.join(pywt.wavelist(kind='discrete')[:12])
-            raise ValueError(f"unknown wavelet {wavelet!r}: expected a discrete PyWavelets name such as {known}, ...") from None
+            raise ValueError(f"unknown wavelet {wavelet!r}: expected the name of an orthogonal PyWavelets wavelet: "
+                             f"haar, db1..db38, sym2..sym20 or coif1..coif17") from None
     if hasattr(wavelet, 'dec_lo'):
         if not wavelet.orthogonal:
             raise ValueError(f"wavelet {wavelet.name!r} is not orthogonal: expected an orthogonal wavelet (haar, dbN, symN, coifN)")
@@ -93,8 +94,16 @@ def wavelet_filters(wavelet, # a PyWavelets name ('haar', 'db2', 'sym4', ...), a
     if isinstance(wavelet, (tuple, list)) and len(wavelet) == 2:
         h0, h1 = (torch.as_tensor(np.asarray(h, dtype=np.float64) if not torch.is_tensor(h) else h).to(dtype=dtype, device=device)
                   for h in wavelet)
-        if h0.shape == h1.shape and h0.ndim == 1 and len(h0) >= 2 and len(h0) % 2 == 0: return h0, h1
-        raise ValueError(f"expected two 1-D filters of equal even length, got shapes {tuple(h0.shape)} and {tuple(h1.shape)}")
+        if not (h0.shape == h1.shape and h0.ndim == 1 and len(h0) >= 2 and len(h0) % 2 == 0):
+            raise ValueError(f"expected two 1-D filters of equal even length, got shapes {tuple(h0.shape)} and {tuple(h1.shape)}")
+        u, v = h0.double().cpu().numpy(), h1.double().cpu().numpy(); K = len(u)
+        delta = (np.arange(-(K // 2 - 1), K // 2) == 0).astype(float)
+        off = max(np.abs(_shift_products(u, u) - delta).max(), np.abs(_shift_products(v, v) - delta).max(),
+                  np.abs(_shift_products(u, v)).max())
+        if off > 1e-6:
+            raise ValueError(f"(h0, h1) is not an orthogonal filter bank: its double-shift products miss the identity "
+                             f"by {off:.2g} (expected < 1e-6)")
+        return h0, h1
     raise TypeError(f"wavelet must be a PyWavelets name, a pywt.Wavelet or a pair (h0, h1), got {type(wavelet).__name__}")
 
 # %% ../nbs/00_wavelets.ipynb #d5a0a22c
