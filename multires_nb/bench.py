@@ -8,7 +8,7 @@ import argparse, gc, json, math, os, platform, statistics, subprocess, sys, temp
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import MultiresConv, receptive_field
+from .core import MultiresConv
 from .dmol import LevelSampler, dmol_noise, uniforms, level_value
 from .generate import cpu_kernel, generation_plan, plan_step, sample_levels
 from .models import MultiresAR, PAPER_MODELS, build_model
@@ -17,14 +17,12 @@ import torch.nn.functional as F
 from .files import atomic_write
 
 # %% auto #0
-__all__ = ['LAYERS', 'TARGETS', 'PAPER_RUNS', 'cpu_model', 'machine_info', 'S4DConv', 'make_layer', 'fwd_bwd', 'time_call',
-           'time_layers', 'paired_ratio', 'cpu_peak_bytes', 'cuda_peak_bytes', 'spec_peak', 'peak_memory', 'step_times',
-           'sweep', 'format_rows', 'crossover', 'check_targets', 'format_target', 'generation_model', 'position_costs',
-           'kernel_cold_start', 'kernel_vs_plan', 'time_generation', 'generation_times', 'format_generation',
-           'train_memory', 'format_train_memory', 'write_json', 'main']
+__all__ = ['TARGETS', 'PAPER_RUNS', 'machine_info', 'S4DConv', 'make_layer', 'time_layers', 'peak_memory', 'step_times', 'sweep',
+           'format_rows', 'crossover', 'check_targets', 'generation_times', 'format_generation', 'train_memory',
+           'format_train_memory', 'main']
 
 # %% ../nbs/13_speed.ipynb #03e1d4d7
-def cpu_model() -> str:
+def _cpu_model() -> str:
     "The CPU's model name from /proc/cpuinfo, else what `platform` knows."
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
@@ -35,7 +33,7 @@ def cpu_model() -> str:
 def machine_info(device='cpu') -> dict:
     "What the timings depend on: CPU, torch version, threads, device, and the load when asked."
     dev = torch.device(device)
-    info = dict(cpu=cpu_model(), cores=os.cpu_count(), torch=torch.__version__, threads=torch.get_num_threads(),
+    info = dict(cpu=_cpu_model(), cores=os.cpu_count(), torch=torch.__version__, threads=torch.get_num_threads(),
                 device=str(dev), python=platform.python_version())
     if dev.type == 'cuda': info['gpu'] = torch.cuda.get_device_name(dev)
     if hasattr(os, 'getloadavg'): info['load_1min'] = round(os.getloadavg()[0], 2)
@@ -72,11 +70,11 @@ class S4DConv(nn.Module):
         return (y + u * self.D[:, None].to(u.dtype)).to(x.dtype)
 
 # %% ../nbs/13_speed.ipynb #e301ef37
-LAYERS = ('tree', 'auto', 'fft', 'conv', 's4d')
+_LAYERS = ('tree', 'auto', 'fft', 'conv', 's4d')
 
 def make_layer(kind:str, d:int, N:int, K:int=2, depth:int=None, device='cpu', dtype=torch.float32, seed:int=0) -> nn.Module:
-    "A layer to benchmark: `kind` in LAYERS, `d` channels, for sequences of length `N`."
-    if kind not in LAYERS: raise ValueError(f"kind must be one of {LAYERS}, got {kind!r}")
+    "A layer to benchmark: `kind` in _LAYERS, `d` channels, for sequences of length `N`."
+    if kind not in _LAYERS: raise ValueError(f"kind must be one of {_LAYERS}, got {kind!r}")
     torch.manual_seed(seed)
     if kind == 's4d': return S4DConv(d, device=device, dtype=dtype)
     return MultiresConv(d, kernel_size=K, depth=depth, seq_len=None if depth is not None else N,
@@ -86,13 +84,13 @@ def make_layer(kind:str, d:int, N:int, K:int=2, depth:int=None, device='cpu', dt
 def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
 
-def fwd_bwd(layer:nn.Module, x:torch.Tensor):
+def _fwd_bwd(layer:nn.Module, x:torch.Tensor):
     "One forward + backward pass of Σ y through `layer`."
     xi = x.detach().requires_grad_()
     layer(xi).sum().backward()
     return xi.grad
 
-def time_call(fn, device='cpu') -> float:
+def _time_call(fn, device='cpu') -> float:
     "Seconds `fn()` takes, synchronised on a GPU."
     _sync(device); t0 = time.perf_counter()
     fn(); _sync(device)
@@ -105,13 +103,13 @@ def time_layers(layers:dict, x:torch.Tensor, repeats:int=5) -> dict:
     for r in range(repeats + 1):
         for k, layer in layers.items():
             layer.zero_grad(set_to_none=True)
-            t = time_call(lambda: fwd_bwd(layer, x), x.device)
+            t = _time_call(lambda: _fwd_bwd(layer, x), x.device)
             if r == 0: res[k]['first'] = t
             else: res[k]['times'].append(t)
     for v in res.values(): v['median'] = statistics.median(v['times'])
     return res
 
-def paired_ratio(res:dict, a:str, b:str) -> float:
+def _paired_ratio(res:dict, a:str, b:str) -> float:
     "Median over runs of time(a) / time(b) from one `time_layers` result: robust to bursts of load on shared machines."
     return statistics.median(ta / tb for ta, tb in zip(res[a]['times'], res[b]['times']))
 
@@ -125,7 +123,7 @@ def _reset_peak_rss() -> bool:
     try: Path('/proc/self/clear_refs').write_text('5'); return True
     except OSError: return False
 
-def cpu_peak_bytes(fn) -> int:
+def _cpu_peak_bytes(fn) -> int:
     "Increase of the process's peak RSS while `fn()` runs, in bytes (see the precautions above)."
     import resource
     gc.collect()
@@ -134,7 +132,7 @@ def cpu_peak_bytes(fn) -> int:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     fn(); return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024
 
-def cuda_peak_bytes(fn, device='cuda') -> int:
+def _cuda_peak_bytes(fn, device='cuda') -> int:
     "Increase of the CUDA caching allocator's peak while `fn()` runs, in bytes."
     torch.cuda.synchronize(device); gc.collect()
     base = torch.cuda.memory_allocated(device)
@@ -154,10 +152,10 @@ def _alloc_workload(N):
     a = torch.ones(N); del a
     b = torch.ones(N // 2); del b
 
-def spec_peak(spec:dict) -> int:
+def _spec_peak(spec:dict) -> int:
     "Peak memory increase (bytes) of the measurement `spec` in this process: fwd+bwd, or no_grad forward."
     dev = spec.get('device', 'cpu')
-    peak = (lambda fn: cuda_peak_bytes(fn, dev)) if torch.device(dev).type == 'cuda' else cpu_peak_bytes   # the GPU asked for
+    peak = (lambda fn: _cuda_peak_bytes(fn, dev)) if torch.device(dev).type == 'cuda' else _cpu_peak_bytes   # the GPU asked for
     if spec['kind'] == 'alloc':                           # warm-up first, as for the layers: one-time runtime setup
         _alloc_workload(spec['N'])                          # (thread pool, allocator arenas) is not the workload's
         return peak(lambda: _alloc_workload(spec['N']))
@@ -165,7 +163,7 @@ def spec_peak(spec:dict) -> int:
     layer = make_layer(spec['kind'], spec['d'], spec['N'], spec.get('K', 2), spec.get('depth'), dev, dt)
     x = torch.randn(spec['B'], spec['d'], spec['N'], device=dev, dtype=dt)
     if spec.get('grad', True):
-        run = lambda: fwd_bwd(layer, x)
+        run = lambda: _fwd_bwd(layer, x)
     else:
         def run():
             with torch.no_grad(): layer(x)
@@ -182,10 +180,10 @@ def _child_env(**extra) -> dict:
 def peak_memory(spec:dict, timeout:float=600) -> int:
     "Peak memory increase (bytes) of `spec`: in a fresh process on the CPU (see above), in this one on a GPU."
     spec = dict(spec)
-    if torch.device(spec.get('device', 'cpu')).type == 'cuda': return spec_peak(spec)
+    if torch.device(spec.get('device', 'cpu')).type == 'cuda': return _spec_peak(spec)
     env = _child_env(MALLOC_MMAP_THRESHOLD_='65536', OMP_NUM_THREADS=str(spec.get('threads', 2)))
-    code = ("import sys, json, torch; from multires_nb.bench import spec_peak; s = json.loads(sys.argv[1]); "
-            "torch.set_num_threads(s.get('threads', 2)); print(json.dumps(spec_peak(s)))")
+    code = ("import sys, json, torch; from multires_nb.bench import _spec_peak; s = json.loads(sys.argv[1]); "
+            "torch.set_num_threads(s.get('threads', 2)); print(json.dumps(_spec_peak(s)))")
     r = subprocess.run([sys.executable, '-c', code, json.dumps(spec)], env=env, capture_output=True, text=True, timeout=timeout)
     if r.returncode: raise RuntimeError(f"peak memory measurement of {spec} failed:\n{r.stderr[-2000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -203,11 +201,11 @@ def step_times(d:int, depth:int, positions=(0, 256, 1024, 4096), n:int=64, K:int
         st = conv.init_state(B)
         for p in positions:
             while st.t < p: conv.step(x[..., st.t], st)
-            ts = [time_call(lambda: [conv.step(x[..., st.t], st) for _ in range(m)], device) / m for _ in range(blocks)]
+            ts = [_time_call(lambda: [conv.step(x[..., st.t], st) for _ in range(m)], device) / m for _ in range(blocks)]
             out['step'].append(statistics.median(ts) * 1e6)
             if recompute:
                 r = max(1, n // 16)                                  # fewer: a recompute costs milliseconds
-                t = time_call(lambda: [conv(x[..., :p + i + 1]) for i in range(r)], device)
+                t = _time_call(lambda: [conv(x[..., :p + i + 1]) for i in range(r)], device)
                 out['recompute'].append(t / r * 1e6)
     return out
 
@@ -270,7 +268,7 @@ def check_targets(targets=TARGETS, repeats:int=5, device='cpu', dtype=torch.floa
         if tg['name'] == 'speed':
             x = torch.randn(B, d, N, device=device, dtype=dtype)
             t = time_layers({k: make_layer(k, d, N, K, None, device, dtype) for k in ('tree', 'auto')}, x, repeats)
-            r.update(tree=t['tree']['median'], fast=t['auto']['median'], unit='s', paired=paired_ratio(t, 'tree', 'auto'),
+            r.update(tree=t['tree']['median'], fast=t['auto']['median'], unit='s', paired=_paired_ratio(t, 'tree', 'auto'),
                      tree_times=t['tree']['times'], fast_times=t['auto']['times'])
         else:
             spec = dict(B=B, d=d, N=N, K=K, device=str(device), dtype=str(dtype).split('.')[-1], threads=threads)
@@ -278,10 +276,10 @@ def check_targets(targets=TARGETS, repeats:int=5, device='cpu', dtype=torch.floa
         r['ratio'] = r['tree'] / r['fast']
         r['passed'] = r['ratio'] >= tg['min_ratio']
         out.append(r)
-        if log: log(format_target(r))
+        if log: log(_format_target(r))
     return out
 
-def format_target(r) -> str:
+def _format_target(r) -> str:
     "One line: PASS/FAIL, the target, the measured values and their ratio."
     f = (lambda v: f"{v * 1e3:.1f} ms") if r['unit'] == 's' else (lambda v: f"{v / 2**20:.1f} MiB")
     return (f"{'PASS' if r['passed'] else 'FAIL'}  {r['name']:<6} B={r['B']} d={r['d']} N={r['N']} K={r['K']}: "
@@ -289,7 +287,7 @@ def format_target(r) -> str:
             + (f"; median of paired ratios {r['paired']:.1f}x" if 'paired' in r else ''))
 
 # %% ../nbs/13_speed.ipynb #c5fcdb03
-def generation_model(d_model:int=64, # channels d
+def _generation_model(d_model:int=64, # channels d
                      n_layers:int=4, # blocks
                      kernel_size:int=2, # filter length K
                      seq_len:int=1024, # positions N (J = 10 for N = 1024, K = 2)
@@ -303,7 +301,7 @@ def generation_model(d_model:int=64, # channels d
     return MultiresAR(d_input, d_model=d_model, n_layers=n_layers, kernel_size=kernel_size, seq_len=seq_len,
                       n_mix=n_mix, n_levels=n_levels).eval()
 
-def position_costs(model:MultiresAR, # in eval mode
+def _position_costs(model:MultiresAR, # in eval mode
                    n_samples:int, # sequences B
                    positions, # the positions t to time
                    backend:str, # 'kernel', 'plan' or 'recompute'
@@ -340,23 +338,23 @@ def position_costs(model:MultiresAR, # in eval mode
     return out
 
 # %% ../nbs/13_speed.ipynb #18b36b93
-def kernel_cold_start(cache_dir, # numba's cache folder (empty: numba compiles)
+def _kernel_cold_start(cache_dir, # numba's cache folder (empty: numba compiles)
                       seq_len:int=1024, # positions generated
                       timeout:float=600 # seconds before the child process is stopped
                      ) -> tuple: # (first call, second call) in CPU seconds
-    "CPU seconds of a new process's first and second `generate(1, seq_len)` of `generation_model()`, numba's cache in `cache_dir`."
+    "CPU seconds of a new process's first and second `generate(1, seq_len)` of `_generation_model()`, numba's cache in `cache_dir`."
     code = ("import time, torch; torch.set_num_threads(1)\n"
-            "from multires_nb.bench import generation_model\n"
-            f"m = generation_model(seq_len={seq_len})\n"
+            "from multires_nb.bench import _generation_model\n"
+            f"m = _generation_model(seq_len={seq_len})\n"
             f"t0 = time.process_time(); m.generate(1, {seq_len}, seed=0); t1 = time.process_time(); m.generate(1, {seq_len}, seed=0)\n"
             "print(t1 - t0, time.process_time() - t1)")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=timeout,
                        env=_child_env(NUMBA_CACHE_DIR=str(cache_dir)))
-    if r.returncode: raise RuntimeError(f"kernel_cold_start failed:\n{r.stderr[-2000:]}")
+    if r.returncode: raise RuntimeError(f"_kernel_cold_start failed:\n{r.stderr[-2000:]}")
     first, second = (float(v) for v in r.stdout.split()[-2:])
     return first, second
 
-def kernel_vs_plan(model:MultiresAR, # in eval mode, one the kernel can run
+def _kernel_vs_plan(model:MultiresAR, # in eval mode, one the kernel can run
                    samples=(64, 256), # numbers of sequences
                    seq_len:int=256, # positions per generation
                    threads=(1, 2), # torch threads (restored afterwards)
@@ -378,7 +376,7 @@ def kernel_vs_plan(model:MultiresAR, # in eval mode, one the kernel can run
     return rows
 
 # %% ../nbs/13_speed.ipynb #138c79ee
-def time_generation(model:MultiresAR, # in eval mode
+def _time_generation(model:MultiresAR, # in eval mode
                     n_samples:int, # sequences
                     seq_len:int, # positions
                     backend:str, # a backend of `sample_levels`
@@ -419,13 +417,13 @@ def generation_times(model:MultiresAR, # in eval mode, one the kernel can run
         def cached():
             for b in runs:
                 for _ in range(reps):
-                    k, ts = time_generation(model, B, seq_len, b)
+                    k, ts = _time_generation(model, B, seq_len, b)
                     if b in levels and not torch.equal(k, levels[b]): raise RuntimeError(f"{b}: the same seed drew other levels")
                     levels[b] = k; runs[b].append(ts)
         cached()                                                                # reps runs before ...
-        est = _integrated(spread, position_costs(model, B, spread, 'recompute', reps=3))
+        est = _integrated(spread, _position_costs(model, B, spread, 'recompute', reps=3))
         measured = B <= estimate_above
-        if measured: levels['recompute'], tr = time_generation(model, B, seq_len, 'recompute')
+        if measured: levels['recompute'], tr = _time_generation(model, B, seq_len, 'recompute')
         cached()                                                                # ... and reps after
         row = dict(n_samples=B, seq_len=seq_len, recompute=sum(tr) if measured else est, recompute_estimate=est,
                    recompute_measured=measured, draws=levels['plan'].numel(),
@@ -490,7 +488,7 @@ def _train_step_peak(spec:dict) -> dict:
     step()                                                    # warm-up: the moments exist from here on
     opt.zero_grad(set_to_none=True)
     state = sum(p.numel() * 4 * 3 for p in model.parameters())   # parameters and two moments, float32
-    return dict(state=state, step=cpu_peak_bytes(step), params=sum(p.numel() for p in model.parameters()))
+    return dict(state=state, step=_cpu_peak_bytes(step), params=sum(p.numel() for p in model.parameters()))
 
 def train_memory(task:str, # a key of PAPER_RUNS
                  precision:str='32', # '32', 'bf16' or '16'
@@ -525,7 +523,7 @@ def format_train_memory(rows) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/13_speed.ipynb #3cf62d25
-def write_json(obj, path):
+def _write_json(obj, path):
     "Write `obj` as JSON to `path` through the library's atomic writer."
     return atomic_write(path, json.dumps(obj, indent=1, default=str))
 
@@ -572,7 +570,7 @@ def main(argv=None):
     elif a.generation:
         if dev.type != 'cpu': raise SystemExit("--generation times the CPU paths (kernel, plan): use --device cpu")
         print(f"\ngeneration, {a.seq_len} positions, d=64, 4 layers, K=2, {a.threads} thread(s), CPU time", flush=True)
-        res['generation'] = generation_times(generation_model(seq_len=a.seq_len), a.samples, reps=a.repeats or 3,
+        res['generation'] = generation_times(_generation_model(seq_len=a.seq_len), a.samples, reps=a.repeats or 3,
                                              log=lambda s: print(s, flush=True))
         print('\n' + format_generation(res['generation']))
     else:
@@ -591,7 +589,7 @@ def main(argv=None):
             res['steps'][J] = s
             print(f"  J={J:>2}: " + ', '.join(f"t={p}: {st:.0f} | {rc:.0f}" for p, st, rc in zip(s['positions'], s['step'], s['recompute'])), flush=True)
         res['crossover'] = _print_crossover(dev, dt, a.repeats)
-    if a.json: write_json(res, a.json)
+    if a.json: _write_json(res, a.json)
     if a.targets and not all(r['passed'] for r in res['targets']): sys.exit(1)
     return res
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .data import npz_keys
-from .files import atomic_write, claim_run_dir, load_checkpoint, save_checkpoint, run_state, CheckpointError, RunDirError
+from .files import atomic_write, claim_run_dir, load_checkpoint, save_checkpoint, CheckpointError, RunDirError
 from .core import MultiresConv
 from .models import MultiresAR
 from .tasks import TASKS, MODEL_OPTIONS, get_task, data_task, build_model_for
@@ -210,6 +210,7 @@ def run_train(argv:list=None # the arguments (default: sys.argv[1:])
         raise SystemExit(1)
     finally:
         if world > 1 and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+        if a.out is None and rank == 0 and out.is_dir() and not any(out.iterdir()): out.rmdir()   # a new folder left empty
     if rank == 0 and 'test_metric' in m:
         v = m['test_metric']
         shown = f"{100 * v:.2f}%" if m['metric'] == 'acc' else f"{v:.4f}"

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from .core import MultiresConv, tree_depth
 from .models import MultiresLayer, MultiresNet, MultiresAR
-from .files import load_checkpoint, save_checkpoint
+from .files import load_checkpoint
 
 # %% auto #0
 __all__ = ['from_reference', 'library_config', 'to_reference']

@@ -676,7 +676,7 @@ def read_ts(path # a .ts file of the UCR/UEA archives
         in_data = False
         for ln, raw in enumerate(f, 1):
             line = raw.strip()
-            if not line or line.startswith('#'): continue
+            if not line or line.startswith(('#', '%')): continue      # comments (ARFF's % too)
             if not in_data:
                 if not line.startswith('@'): raise ValueError(f"{path}, line {ln}: expected a header line (@...) before @data, got {line[:40]!r}")
                 key, _, value = line[1:].partition(' ')

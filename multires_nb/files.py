@@ -96,7 +96,7 @@ def claim_run_dir(out=None, # the folder asked for, or None for a new one
                   name:str='run', # the new folder's name (a suffix -2, -3, ... keeps it new)
                   base='runs', # where new folders go
                   resume:bool=False, # continue the run in `out`
-                  overwrite:bool=False # start again in `out`, removing its run files
+                  overwrite:bool=False # start again in `out` (its run files go when the new run writes its first checkpoint)
                  ) -> Path:
     "Where a run may write: a new folder, or `out` if resuming or overwriting it is allowed; raises `RunDirError` otherwise."
     if resume and overwrite: raise RunDirError("resume and overwrite exclude each other: continue the run or start it again")
@@ -112,7 +112,9 @@ def claim_run_dir(out=None, # the folder asked for, or None for a new one
         hint = ("it has finished (metrics.json); its results are kept" if state == 'finished' else
                 "it holds an unfinished run (checkpoint.pt)")
         raise RunDirError(f"{out} is not empty: {hint}. Choose another folder, resume it, or overwrite it")
-    if resume and state == 'empty': raise RunDirError(f"nothing to resume in {out}: no checkpoint.pt")
+    if resume and not (out/'checkpoint.pt').exists():
+        raise RunDirError(f"nothing to resume in {out}: no checkpoint.pt" + ("; it has finished and its results are kept"
+                                                                             if state == 'finished' else ''))
     return out
 
 def remove_run_files(out # a run folder granted with overwrite=True

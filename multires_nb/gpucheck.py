@@ -83,7 +83,11 @@ def check_generation(device, n:int=4, N:int=64) -> dict:
     return dict(samples=n, positions=N, device=str(a.device), cpu_kernel_refused=why, seconds_cached=round(t_cached, 3),
                 ties=ties, passed=a.device.type == dev.type and fallback_ok and 0 <= ties <= max(1, a.numel() // 1000))
 
-def check_training(device, task:str=None, precisions=('32', 'bf16', '16'), epochs:int=2) -> dict:
+def check_training(device, # where to train
+                   task:str=None, # a named task of `multires_train --task` (default: mnist1d on a GPU, toy on the CPU)
+                   precisions=('32', 'bf16', '16'), # the --precision values to run
+                   epochs:int=2 # epochs of each run
+                  ) -> dict:
     "`multires_train` for a few epochs at each precision, in a fresh process each."
     dev = torch.device(device); task = task or ('mnist1d' if dev.type == 'cuda' else 'toy')
     out = {}
@@ -98,7 +102,9 @@ def check_training(device, task:str=None, precisions=('32', 'bf16', '16'), epoch
             out[p] = dict(returncode=r.returncode, test_metric=m.get('test_metric'), seconds=round(time.time() - t0, 1),
                           error=r.stderr.strip().splitlines()[-1] if r.returncode else None)
     ok = all(v['returncode'] == 0 and v['test_metric'] is not None and v['test_metric'] == v['test_metric'] for v in out.values())
-    return dict(task=task, epochs=epochs, runs=out, passed=ok)
+    ref = out.get('32', {}).get('test_metric')
+    diff = {p: round(v['test_metric'] - ref, 4) for p, v in out.items() if p != '32' and ref is not None and v['test_metric'] is not None}
+    return dict(task=task, epochs=epochs, runs=out, vs_float32=diff, passed=ok)   # the differences are reported, not judged
 
 CUDA_CHAPTERS = ('01_core.ipynb', '04_generate.ipynb', '13_speed.ipynb')
 

@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import MultiresConv, TreeState, check_int
+from .wavelets import wavelet_filters
 from .dmol import dmol_n_params, bits_per_dim
 from .generate import sample as _sample
 
@@ -162,6 +163,10 @@ def check_lengths(lengths:torch.Tensor, # sequence lengths (B,)
     return lengths
 
 # %% ../nbs/03_models.ipynb #858b4078
+def _wavelet_config(wavelet):
+    "The `wavelet` argument as a config value JSON and a weights-only checkpoint can hold: None, a name, or [h0, h1] lists."
+    return wavelet if wavelet is None or isinstance(wavelet, str) else [h.tolist() for h in wavelet_filters(wavelet)]
+
 class MultiresNet(nn.Module):
     "Encoder → `n_layers` MultiresBlocks → (masked) mean over time → Linear: logits (B, d_output)."
     def __init__(self,
@@ -187,7 +192,7 @@ class MultiresNet(nn.Module):
         if pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {pool!r}")
         self.config = dict({'class': 'MultiresNet'}, d_input=d_input, d_output=d_output, d_model=d_model, n_layers=n_layers,
                            kernel_size=kernel_size, seq_len=seq_len, depth=depth, dropout=dropout, norm=norm, encoder=encoder,
-                           n_tokens=n_tokens, tree_select=tree_select, memory_size=memory_size, wavelet=wavelet,
+                           n_tokens=n_tokens, tree_select=tree_select, memory_size=memory_size, wavelet=_wavelet_config(wavelet),
                            indep_res_init=indep_res_init, bidirectional=bidirectional, pool=pool)
         self.pool = pool
         self.d_input, self.d_output, self.d_model, self.encoder_kind = d_input, d_output, d_model, encoder
@@ -255,7 +260,7 @@ class MultiresAR(nn.Module):
             check_int(nm, v, lo)
         self.config = dict({'class': 'MultiresAR'}, d_input=d_input, d_model=d_model, n_layers=n_layers,
                            kernel_size=kernel_size, seq_len=seq_len, depth=depth, dropout=dropout, norm=norm, n_mix=n_mix,
-                           n_levels=n_levels, tree_select=tree_select, memory_size=memory_size, wavelet=wavelet,
+                           n_levels=n_levels, tree_select=tree_select, memory_size=memory_size, wavelet=_wavelet_config(wavelet),
                            indep_res_init=indep_res_init)
         self.d_input, self.d_model, self.n_mix, self.n_levels, self.seq_len = d_input, d_model, n_mix, n_levels, seq_len
         conv_kw = dict(kernel_size=kernel_size, seq_len=seq_len, depth=depth, tree_select=tree_select,
@@ -332,6 +337,7 @@ PAPER_MODELS = {
                   dropout=0.2, indep_res_init=False),
 }
 
-def count_params(model:nn.Module) -> int:
+def count_params(model:nn.Module # any torch module
+                ) -> int: # trainable parameters
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

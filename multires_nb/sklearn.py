@@ -4,13 +4,17 @@
 
 # %% ../nbs/11_timeseries.ipynb #bc4dc642
 from __future__ import annotations
-import math, time
+import math, time, warnings
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted
+except ModuleNotFoundError as e:
+    raise ModuleNotFoundError(f"multires_nb.sklearn needs scikit-learn ({e}): pip install -e \".[tsc]\" "
+                              f"(or pip install scikit-learn)") from e
 from .models import MultiresNet
 from .data import pad_sequences
 from .train import fit
@@ -99,51 +103,71 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
         self.lr, self.weight_decay, self.batch_size, self.max_len = lr, weight_decay, batch_size, max_len
         self.time_limit, self.device, self.random_state, self.verbose = time_limit, device, random_state, verbose
 
-    def plan(self, n:int, C:int, N:int) -> dict:
+    def plan(self, n:int, # training series
+             C:int, # channels
+             N:int # length of the longest series
+            ) -> dict: # downsample, length, batch_size, epochs, steps, n_estimators, modelled_seconds
         "The sizes of a fit on n series of C channels and length N: downsampling, batch, epochs, networks."
+        self._check_params()
         r = math.ceil(N / self.max_len) if self.max_len and N > self.max_len else 1
         Nd = math.ceil(N / r)
         bs = min(n, self.batch_size or int(min(64, max(16, n // 10))))
         spe = math.ceil(n / bs)
         epochs = max(1, round(self.steps / spe))
         cost = lambda M: M * epochs * spe * _step_seconds(bs, C, Nd, self.d_model, self.n_layers, self.bidirectional)
-        M = max(1, self.n_estimators)
+        M = self.n_estimators
         while M > 1 and cost(M) > self.time_limit: M -= 1
         while epochs > 1 and cost(M) > self.time_limit: epochs = max(1, int(epochs * 0.9))
+        if cost(M) > self.time_limit:
+            warnings.warn(f"one epoch of one network on {n} series is modelled to take {cost(M):.0f} s, more than "
+                          f"time_limit={self.time_limit:g} s: the fit will take longer (a smaller batch_size or max_len is cheaper)")
         return dict(downsample=r, length=Nd, batch_size=bs, epochs=epochs, steps=epochs * spe, n_estimators=M,
                     modelled_seconds=round(cost(M), 1))
+
+    def _check_params(self):
+        "Refuse constructor arguments no fit can use, before anything is computed."
+        for name in ('d_model', 'n_layers', 'kernel_size', 'n_estimators', 'steps', 'max_len'):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.batch_size is not None and not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1):
+            raise ValueError(f"batch_size must be None or a positive integer, got {self.batch_size!r}")
+        if self.pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {self.pool!r}")
+        if not self.time_limit > 0: raise ValueError(f"time_limit must be a positive number of seconds, got {self.time_limit!r}")
+        if not 0 <= self.dropout < 1: raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}")
 
     def fit(self, X, # series: (n, N), (n, C, N), or a list of (N_i,) / (C, N_i) arrays
             y # labels (n,), any type
            ):
-        "Train the ensemble on all of (X, y); returns self."
+        "Train the ensemble on all of (X, y); returns self. The fitted attributes change only when the fit succeeds."
+        self._check_params()
         x, lengths = _as_series(X)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must hold one label per series: {len(x)} series, y of shape {y.shape}")
         check_classification_targets(y)
-        self.classes_, yi = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2: raise ValueError(f"y has only one class ({self.classes_[0].item()!r}): a classifier needs at least two")
-        if self.pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {self.pool!r}")
+        classes, yi = np.unique(y, return_inverse=True)
+        if len(classes) < 2: raise ValueError(f"y has only one class ({classes[0].item()!r}): a classifier needs at least two")
         n, C, N = x.shape
-        self.n_channels_, self.plan_ = C, self.plan(n, C, N)
-        x, lengths = _downsample(x, lengths, self.plan_['downsample'])
-        self.mean_, self.std_ = _norm_stats(x, lengths)
-        x = _normalise(x, lengths, self.mean_, self.std_)
+        plan = self.plan(n, C, N)
+        x, lengths = _downsample(x, lengths, plan['downsample'])
+        mean, std = _norm_stats(x, lengths)
+        x = _normalise(x, lengths, mean, std)
         data = (x, yi) if (lengths == x.shape[-1]).all() else (x, yi, lengths)
-        seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=self.plan_['n_estimators'])
-        self.models_, t0 = [], time.time()
-        bar = tqdm(total=len(seeds), desc='MultiresClassifier', disable=self.verbose < 1, leave=False)
-        for s in seeds:
-            torch.manual_seed(int(s))
-            net = MultiresNet(C, len(self.classes_), d_model=self.d_model, n_layers=self.n_layers, kernel_size=self.kernel_size,
-                              seq_len=x.shape[-1], dropout=self.dropout, bidirectional=self.bidirectional, pool=self.pool)
-            p = self.plan_
-            fit(net, data, val_frac=0, epochs=p['epochs'], lr=self.lr, weight_decay=self.weight_decay,
-                warmup_epochs=0.05 * p['epochs'], batch_size=p['batch_size'], seed=int(s), device=self.device,
-                clip_grad=1., progress=self.verbose > 1)
-            self.models_.append(net.eval()); bar.update(1)
-        bar.close()
-        self.fit_seconds_ = time.time() - t0
+        seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=plan['n_estimators'])
+        models, t0 = [], time.time()
+        dev = torch.device(self.device)
+        with tqdm(total=len(seeds), desc='MultiresClassifier', disable=self.verbose < 1, leave=False) as bar:
+            for s in seeds:
+                with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):   # torch's global RNG is left as it was
+                    torch.manual_seed(int(s))
+                    net = MultiresNet(C, len(classes), d_model=self.d_model, n_layers=self.n_layers, kernel_size=self.kernel_size,
+                                      seq_len=x.shape[-1], dropout=self.dropout, bidirectional=self.bidirectional, pool=self.pool)
+                    fit(net, data, val_frac=0, epochs=plan['epochs'], lr=self.lr, weight_decay=self.weight_decay,
+                        warmup_epochs=0.05 * plan['epochs'], batch_size=plan['batch_size'], seed=int(s), device=self.device,
+                        clip_grad=1., progress=self.verbose > 1)
+                models.append(net.eval().cpu()); bar.update(1)
+        self.classes_, self.n_channels_, self.plan_, self.mean_, self.std_ = classes, C, plan, mean, std
+        self.models_, self.fit_seconds_ = models, time.time() - t0
         return self
 
     def predict_proba(self, X # series, as for `fit`, with the same number of channels
@@ -155,12 +179,14 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {x.shape[1]} channel(s), but the classifier was fit on {self.n_channels_}")
         x, lengths = _downsample(x, lengths, self.plan_['downsample'])
         x = torch.from_numpy(_normalise(x, lengths, self.mean_, self.std_)); lengths = torch.from_numpy(lengths)
-        out = np.zeros((len(x), len(self.classes_)))
+        out, dev = np.zeros((len(x), len(self.classes_))), torch.device(self.device)
         with torch.no_grad():
             for m in self.models_:
+                m.to(dev)
                 for i in range(0, len(x), 256):
-                    xb, lb = x[i:i + 256].to(self.device), lengths[i:i + 256].to(self.device)
+                    xb, lb = x[i:i + 256].to(dev), lengths[i:i + 256].to(dev)
                     out[i:i + 256] += torch.softmax(m(xb, lb).double(), -1).cpu().numpy()
+                m.cpu()
         return out / len(self.models_)
 
     def predict(self, X # series, as for `fit`

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 import numpy as np
 import torch
-from .models import MultiresNet, MultiresAR, PAPER_MODELS
+from .models import MultiresNet, MultiresAR
 from . import data as _data
 
 # %% auto #0

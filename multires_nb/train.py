@@ -16,7 +16,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset, TensorDataset
 
 from .dmol import bits_per_dim, dmol_log_prob, level_value
-from .models import MultiresNet, MultiresAR, build_model, check_lengths, count_params
+from .models import MultiresAR, build_model, check_lengths, count_params
 from .data import as_dataset, split_indices
 from .files import atomic_write, claim_run_dir, remove_run_files, load_checkpoint, save_checkpoint, CheckpointError
 
@@ -88,7 +88,8 @@ def _loss(task:str, model, batch):
 @torch.no_grad()
 def predict(model:nn.Module, # a classifier
             data, # a Dataset or `(X, y[, lengths])`
-            batch_size:int=256, device=None, # default: the model's device
+            batch_size:int=256, # examples per forward pass
+            device=None, # where to run; default: the model's device
             autocast=None # an autocast dtype to evaluate in (e.g. torch.bfloat16), or None
            ) -> tuple: # `(logits, targets)` on the CPU, float32
     "The logits of a whole split, in eval mode (the training flag is restored)."
@@ -122,7 +123,10 @@ def _bits_per_dim(model, ds, batch_size, device, autocast):
 def evaluate(model:nn.Module, # the model
              data, # a Dataset or arrays, as for `fit`
              task:str=None, # one of OBJECTIVES; default `infer_task(model, data)`
-             batch_size:int=256, device=None, autocast=None) -> dict: # `{metric: value}`: acc, auroc or bpd
+             batch_size:int=256, # examples per forward pass
+             device=None, # where to run; default: the model's device
+             autocast=None # an autocast dtype to evaluate in (e.g. torch.bfloat16), or None
+            ) -> dict: # `{metric: value}`: acc, auroc or bpd
     "The task's metric on one split."
     ds = data if isinstance(data, Dataset) else as_dataset(*((data,) if torch.is_tensor(data) else data), what='data')
     task = task or infer_task(model, ds)
@@ -132,7 +136,9 @@ def evaluate(model:nn.Module, # the model
     if task == 'multilabel': return {'auroc': macro_auroc(logits, y)[0]}
     return {'acc': (logits.argmax(-1) == y).double().mean().item()}
 
-def infer_task(model:nn.Module, ds:Dataset) -> str:
+def infer_task(model:nn.Module, # the model to be trained
+               ds:Dataset # its training data
+              ) -> str: # one of OBJECTIVES
     "'autoregressive' for a MultiresAR, else 'multilabel' for float targets (n, labels), 'classification' for classes."
     if isinstance(getattr(model, 'module', model), MultiresAR): return 'autoregressive'
     item = ds[0]
@@ -229,7 +235,8 @@ def _progress(total:int, desc:str, enabled:bool=True, every:float=30.):
 def plot_history(history:dict, # per epoch: 'epoch', 'train_loss', 'val_metric'
                  metric:str, # the metric's name
                  path, # the PNG to write
-                 title:str='', best_epoch:int=None, # 0-based
+                 title:str='', # the figure's title
+                 best_epoch:int=None, # the best epoch, 0-based, marked on the curve
                  test:float=None # the test metric at the best epoch, when known
                 ) -> Path:
     "Save the learning curve as a PNG, atomically, marking the best epoch and the test metric."
@@ -302,7 +309,7 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
         val=None, # the same; None: `val_frac` of train, carved by `split_indices` (or none with val_frac=0)
         test=None, # the same; evaluated once, with the best weights
         *,
-        task:str=None, # 'classification', 'multilabel' or 'autoregressive'; default: inferred
+        task:str=None, # the objective: 'classification', 'multilabel' or 'autoregressive' (OBJECTIVES; not a named task of `tasks`); default: inferred
         epochs:int=50, # passes over the training data
         lr:float=4e-3, # peak learning rate
         weight_decay:float=0.05, # AdamW's decoupled weight decay (Adam: an L2 term)

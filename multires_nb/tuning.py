@@ -20,8 +20,8 @@ class Tuning:
     ring_table_max:int=4096 # streaming: the ring-buffer indices are tabulated once when they repeat within this many positions
     plan_matmul_from:int=4 # cached generation: from this many sequences on, the plan contracts the conv taps with one batched matmul
     kernel_max_sequences:int=64 # cached generation: above this many sequences the tensor plan runs instead of the compiled CPU kernel
-    tsc_step_base:float=0.02 # MultiresClassifier's plan: seconds of a training step beyond its size (CPU)
-    tsc_step_per_unit:float=9e-8 # ... and per series x position x channel x layer of a batch (CPU)
+    tsc_step_base:float=0.046 # MultiresClassifier's plan: seconds of a training step beyond its size (CPU)
+    tsc_step_per_unit:float=5.8e-8 # ... and per series x position x channel x layer (x2 if bidirectional) of a batch (CPU)
 
 TUNING = Tuning()
 

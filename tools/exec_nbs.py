@@ -1,7 +1,7 @@
 """Execute notebooks in place so their outputs (figures, tables) are stored for the docs site.
 
 Cells flagged with a test flag that is not asked for (`#| slow`, `#| cuda`, `#| notest`) are skipped, as in
-`nbdev_test`; `--flags slow` runs the slow cells too. Paths of temporary directories in printed output are
+`nbdev_test`; `--flags slow` runs the slow cells too. Each notebook runs in its own folder, as under `nbdev_test`. Paths of temporary directories in printed output are
 stored as `<tmpdir>`, so that no stored output names a path of the machine it ran on. Run `nbdev_clean` afterwards.
 
     python tools/exec_nbs.py nbs/01_core.ipynb [more notebooks] [--flags slow]
@@ -30,7 +30,10 @@ def exec_nb_skipping(path, skip):
     def preproc(cell):  # True means: do not run this cell
         return cell.cell_type == 'code' and (bool(_flags(cell.source) & skip) or 'nbdev_export(' in cell.source)
     sh = CaptureShell(path=Path(path).parent)
-    sh.run_all(nb, exc_stop=True, preproc=preproc)
+    cwd = os.getcwd()
+    os.chdir(Path(path).parent)                                   # as nbdev_test: relative paths start at the notebook
+    try: sh.run_all(nb, exc_stop=True, preproc=preproc)
+    finally: os.chdir(cwd)
     _scrub(nb)
     fd, tmp = tempfile.mkstemp(suffix='.ipynb', dir=Path(path).parent); os.close(fd)
     write_nb(nb, tmp); os.replace(tmp, path)                      # never leave a half-written notebook
