@@ -43,7 +43,8 @@ def imports(name: str) -> dict:
 
 
 def unused(name: str) -> list:
-    "Names module `name` imports from the package and never uses (nor re-exports in `__all__`)."
+    """Names module `name` imports from the package and never uses (nor re-exports in `__all__`).
+    A heuristic: any name node with the same id counts as a use, so a local of the same name hides an unused import."""
     tree = ast.parse((ROOT/PKG/f'{name}.py').read_text())
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     for node in ast.walk(tree):                                    # names listed in __all__ count as used

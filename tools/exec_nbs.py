@@ -29,9 +29,10 @@ def exec_nb_skipping(path, skip):
     nb = read_nb(path)
     def preproc(cell):  # True means: do not run this cell
         return cell.cell_type == 'code' and (bool(_flags(cell.source) & skip) or 'nbdev_export(' in cell.source)
-    sh = CaptureShell(path=Path(path).parent)
+    here = Path(path).resolve().parent
+    sh = CaptureShell(path=here)
     cwd = os.getcwd()
-    os.chdir(Path(path).parent)                                   # as nbdev_test: relative paths start at the notebook
+    os.chdir(here)                                                # as nbdev_test: relative paths start at the notebook
     try: sh.run_all(nb, exc_stop=True, preproc=preproc)
     finally: os.chdir(cwd)
     _scrub(nb)

@@ -46,7 +46,8 @@ def score(name, seed, params, folder=None, znorm=False) -> dict:
     t0 = time.time(); clf.fit(X, y); fit_s = time.time() - t0
     acc = float(clf.score(Xt, yt))
     return dict(dataset=name, seed=seed, acc=acc, fit_seconds=round(fit_s, 1), n_train=len(X), n_test=len(Xt),
-                plan=clf.plan_, params=params, series_norm=znorm, machine=machine(), time=time.strftime('%Y-%m-%d %H:%M'))
+                plan=clf.plan_, params=params, series_norm=znorm, folder=folder and os.path.basename(os.path.normpath(folder)),
+                machine=machine(), time=time.strftime('%Y-%m-%d %H:%M'))
 
 
 def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
@@ -84,9 +85,10 @@ def read_records(path) -> list:
 
 
 def append_record(path, record: dict):
-    "Append one JSON line and flush it to disk, so a later interruption cannot cut it."
+    "Append one JSON line and flush it to disk; a line an interruption cut off is ended first, so it cannot swallow this one."
+    cut = os.path.exists(path) and os.path.getsize(path) > 0 and open(path, 'rb').read()[-1:] != b'\n'
     with open(path, 'a') as f:
-        f.write(json.dumps(record) + '\n'); f.flush(); os.fsync(f.fileno())
+        f.write(('\n' if cut else '') + json.dumps(record) + '\n'); f.flush(); os.fsync(f.fileno())
 
 
 def table(rows) -> str:
@@ -124,9 +126,10 @@ def main(argv=None):
     if a.out and os.path.exists(a.out):
         for r in read_records(a.out):
             if r.get('tag') != a.tag: continue
-            if r['params'] != params or r.get('series_norm', False) != a.series_norm:
+            folder = a.folder and os.path.basename(os.path.normpath(a.folder))
+            if r['params'] != params or r.get('series_norm', False) != a.series_norm or r.get('folder') != folder:
                 sys.exit(f"{a.out} holds fits tagged {a.tag!r} with other settings (params {r['params']}, series_norm "
-                         f"{r.get('series_norm', False)}): give these settings their own --tag")
+                         f"{r.get('series_norm', False)}, folder {r.get('folder')}): give these settings their own --tag")
             done.add((r['dataset'], r['seed']))
     rows = []
     for name in a.sets:
