@@ -4,7 +4,7 @@ Cells flagged with a test flag that is not asked for (`#| slow`, `#| cuda`, `#| 
 `nbdev_test`; `--flags slow` runs the slow cells too. Each notebook runs in its own folder, as under `nbdev_test`. Paths of temporary directories in printed output are
 stored as `<tmpdir>`, so that no stored output names a path of the machine it ran on. Run `nbdev_clean` afterwards.
 
-    python tools/exec_nbs.py nbs/01_core.ipynb [more notebooks] [--flags slow]
+    python tools/exec_nbs.py nbs/03_core.ipynb [more notebooks] [--flags slow]
 """
 import argparse, os, re, tempfile
 from pathlib import Path
