@@ -9,19 +9,19 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from .core import MultiresConv
-from .dmol import LevelSampler, dmol_noise, uniforms, level_value
-from .generate import cpu_kernel, generation_plan, plan_step, sample_levels
+from .dmol import _LevelSampler, _dmol_noise, _uniforms, level_value
+from .generate import _cpu_kernel, _generation_plan, _plan_step, _sample_levels
 from .models import MultiresAR, PAPER_MODELS, build_model
-from .train import PRECISIONS
+from .tasks import get_task
+from .train import _PRECISIONS
 import torch.nn.functional as F
+from .tuning import threads_for
 from .files import atomic_write
 
 # %% auto #0
-__all__ = ['TARGETS', 'PAPER_RUNS', 'machine_info', 'S4DConv', 'make_layer', 'time_layers', 'peak_memory', 'step_times', 'sweep',
-           'format_rows', 'crossover', 'check_targets', 'generation_times', 'format_generation', 'train_memory',
-           'format_train_memory', 'main']
+__all__ = ['S4DConv', 'sweep', 'check_targets', 'main']
 
-# %% ../nbs/15_speed.ipynb #03e1d4d7
+# %% ../nbs/15_speed.ipynb #fb75254c
 def _cpu_model() -> str:
     "The CPU's model name from /proc/cpuinfo, else what `platform` knows."
     try:
@@ -30,7 +30,8 @@ def _cpu_model() -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
-def machine_info(device='cpu') -> dict:
+# %% ../nbs/15_speed.ipynb #490f3bbd
+def _machine_info(device='cpu') -> dict:
     "What the timings depend on: CPU, torch version, threads, device, and the load when asked."
     dev = torch.device(device)
     info = dict(cpu=_cpu_model(), cores=os.cpu_count(), torch=torch.__version__, threads=torch.get_num_threads(),
@@ -42,7 +43,14 @@ def machine_info(device='cpu') -> dict:
 # %% ../nbs/15_speed.ipynb #22f33dec
 class S4DConv(nn.Module):
     "S4D convolution: diagonal SSM kernel (S4D-Lin init) by a Vandermonde product, FFT conv, D skip; (B, d, N) → (B, d, N)."
-    def __init__(self, d_model:int, d_state:int=64, dt_min:float=1e-3, dt_max:float=1e-1, device=None, dtype=None):
+    def __init__(self,
+                 d_model:int, # channels d (one SSM per channel)
+                 d_state:int=64, # state size; n = d_state // 2 complex modes
+                 dt_min:float=1e-3, # smallest step Δ of the log-uniform init
+                 dt_max:float=1e-1, # largest step Δ
+                 device=None, # of the parameters
+                 dtype=None # of the parameters (default: torch's default dtype)
+                ):
         super().__init__()
         fk = dict(device=device, dtype=dtype or torch.get_default_dtype())
         H, n = d_model, d_state // 2
@@ -72,7 +80,7 @@ class S4DConv(nn.Module):
 # %% ../nbs/15_speed.ipynb #e301ef37
 _LAYERS = ('tree', 'auto', 'fft', 'conv', 's4d')
 
-def make_layer(kind:str, d:int, N:int, K:int=2, depth:int=None, device='cpu', dtype=torch.float32, seed:int=0) -> nn.Module:
+def _make_layer(kind:str, d:int, N:int, K:int=2, depth:int=None, device='cpu', dtype=torch.float32, seed:int=0) -> nn.Module:
     "A layer to benchmark: `kind` in _LAYERS, `d` channels, for sequences of length `N`."
     if kind not in _LAYERS: raise ValueError(f"kind must be one of {_LAYERS}, got {kind!r}")
     torch.manual_seed(seed)
@@ -80,7 +88,7 @@ def make_layer(kind:str, d:int, N:int, K:int=2, depth:int=None, device='cpu', dt
     return MultiresConv(d, kernel_size=K, depth=depth, seq_len=None if depth is not None else N,
                         device=device, dtype=dtype, impl=kind)
 
-# %% ../nbs/15_speed.ipynb #9d098dea
+# %% ../nbs/15_speed.ipynb #035d816d
 def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
 
@@ -96,7 +104,8 @@ def _time_call(fn, device='cpu') -> float:
     fn(); _sync(device)
     return time.perf_counter() - t0
 
-def time_layers(layers:dict, x:torch.Tensor, repeats:int=5) -> dict:
+# %% ../nbs/15_speed.ipynb #b27b9316
+def _time_layers(layers:dict, x:torch.Tensor, repeats:int=5) -> dict:
     "Time fwd+bwd of each layer of `layers` (name → module) on `x`: {name: dict(first, median, times)}, interleaved."
     if repeats < 1: raise ValueError(f"repeats must be >= 1, got {repeats}")
     res = {k: dict(first=None, times=[]) for k in layers}
@@ -109,11 +118,12 @@ def time_layers(layers:dict, x:torch.Tensor, repeats:int=5) -> dict:
     for v in res.values(): v['median'] = statistics.median(v['times'])
     return res
 
+# %% ../nbs/15_speed.ipynb #33c04a97
 def _paired_ratio(res:dict, a:str, b:str) -> float:
-    "Median over runs of time(a) / time(b) from one `time_layers` result: robust to bursts of load on shared machines."
+    "Median over runs of time(a) / time(b) from one `_time_layers` result: robust to bursts of load on shared machines."
     return statistics.median(ta / tb for ta, tb in zip(res[a]['times'], res[b]['times']))
 
-# %% ../nbs/15_speed.ipynb #dbd8d578
+# %% ../nbs/15_speed.ipynb #e01b3f3a
 def _status_kib(key:str) -> int:
     for line in Path('/proc/self/status').read_text().splitlines():
         if line.startswith(key + ':'): return int(line.split()[1])
@@ -132,6 +142,7 @@ def _cpu_peak_bytes(fn) -> int:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     fn(); return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024
 
+# %% ../nbs/15_speed.ipynb #cd546f63
 def _cuda_peak_bytes(fn, device='cuda') -> int:
     "Increase of the CUDA caching allocator's peak while `fn()` runs, in bytes."
     torch.cuda.synchronize(device); gc.collect()
@@ -140,7 +151,7 @@ def _cuda_peak_bytes(fn, device='cuda') -> int:
     fn(); torch.cuda.synchronize(device)
     return torch.cuda.max_memory_allocated(device) - base
 
-# %% ../nbs/15_speed.ipynb #b6f83af5
+# %% ../nbs/15_speed.ipynb #bd43b22c
 _DTYPES = dict(float32=torch.float32, float64=torch.float64, bfloat16=torch.bfloat16, float16=torch.float16)
 
 def _dtype(name):
@@ -148,6 +159,7 @@ def _dtype(name):
     if name not in _DTYPES: raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {name!r}")
     return _DTYPES[name]
 
+# %% ../nbs/15_speed.ipynb #1d06c5f0
 def _alloc_workload(N):
     a = torch.ones(N); del a
     b = torch.ones(N // 2); del b
@@ -160,7 +172,7 @@ def _spec_peak(spec:dict) -> int:
         _alloc_workload(spec['N'])                          # (thread pool, allocator arenas) is not the workload's
         return peak(lambda: _alloc_workload(spec['N']))
     dt = _dtype(spec.get('dtype', 'float32'))
-    layer = make_layer(spec['kind'], spec['d'], spec['N'], spec.get('K', 2), spec.get('depth'), dev, dt)
+    layer = _make_layer(spec['kind'], spec['d'], spec['N'], spec.get('K', 2), spec.get('depth'), dev, dt)
     x = torch.randn(spec['B'], spec['d'], spec['N'], device=dev, dtype=dt)
     if spec.get('grad', True):
         run = lambda: _fwd_bwd(layer, x)
@@ -170,6 +182,7 @@ def _spec_peak(spec:dict) -> int:
     run(); layer.zero_grad(set_to_none=True)              # warm-up: lazy initialisation is not the layer's memory
     return peak(run)
 
+# %% ../nbs/15_speed.ipynb #328d9337
 def _child_env(**extra) -> dict:
     "The environment of a child Python process that imports this package from where this process does."
     env = dict(os.environ, **extra)
@@ -177,7 +190,7 @@ def _child_env(**extra) -> dict:
     env['PYTHONPATH'] = os.pathsep.join(p for p in (pkg_root, env.get('PYTHONPATH', '')) if p)
     return env
 
-def peak_memory(spec:dict, timeout:float=600) -> int:
+def _peak_memory(spec:dict, timeout:float=600) -> int:
     "Peak memory increase (bytes) of `spec`: in a fresh process on the CPU (see above), in this one on a GPU."
     spec = dict(spec)
     if torch.device(spec.get('device', 'cpu')).type == 'cuda': return _spec_peak(spec)
@@ -189,10 +202,10 @@ def peak_memory(spec:dict, timeout:float=600) -> int:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 # %% ../nbs/15_speed.ipynb #015150e3
-def step_times(d:int, depth:int, positions=(0, 256, 1024, 4096), n:int=64, K:int=2, B:int=1, device='cpu',
+def _step_times(d:int, depth:int, positions=(0, 256, 1024, 4096), n:int=64, K:int=2, B:int=1, device='cpu',
                dtype=torch.float32, recompute:bool=True, blocks:int=4) -> dict:
     "µs per position at each of `positions` (median over `blocks` blocks of n/blocks steps): {'step', 'recompute'}."
-    conv = make_layer('auto', d, 1, K, depth, device, dtype)
+    conv = _make_layer('auto', d, 1, K, depth, device, dtype)
     x = torch.randn(B, d, max(positions) + n, device=device, dtype=dtype)
     out, m = dict(positions=list(positions), step=[], recompute=[]), max(1, n // blocks)
     with torch.no_grad():
@@ -209,29 +222,42 @@ def step_times(d:int, depth:int, positions=(0, 256, 1024, 4096), n:int=64, K:int
                 out['recompute'].append(t / r * 1e6)
     return out
 
-# %% ../nbs/15_speed.ipynb #67631c2c
-def sweep(Ns, B:int=2, d:int=64, K:int=2, kinds=('tree', 'auto', 's4d'), repeats:int=3, max_tree_n:int=None,
-          memory:bool=True, device='cpu', dtype=torch.float32, threads:int=2, log=None) -> list:
-    "Rows of fwd+bwd median time (s), first-call time (s) and peak memory (bytes) per layer kind and N."
+# %% ../nbs/15_speed.ipynb #2511ff42
+def sweep(Ns, # sequence lengths N
+          B:int=2, # batch size
+          d:int=64, # channels
+          K:int=2, # filter length
+          kinds=('tree', 'auto', 's4d'), # layers, as `_make_layer` names them
+          repeats:int=3, # timed runs of each layer at each N
+          max_tree_n:int=None, # skip the tree above this N
+          memory:bool=True, # also measure each peak memory (a fresh process each)
+          device='cpu', # where the layers run
+          dtype=torch.float32, # of the layers and the input
+          threads:int=None, # torch threads; None: chosen from B·d·N by `tuning.threads_for`
+          log=None # called with each row
+         ) -> list:
+    "Rows of fwd+bwd median time (s), first-call time (s), peak memory (bytes) and threads per layer kind and N."
     rows = []
     for N in Ns:
         ks = [k for k in kinds if not (k == 'tree' and max_tree_n is not None and N > max_tree_n)]
-        x = torch.randn(B, d, N, device=device, dtype=dtype)
-        t = time_layers({k: make_layer(k, d, N, K, None, device, dtype) for k in ks}, x, repeats)
-        for k in kinds:
-            row = dict(kind=k, B=B, d=d, N=N, K=K, time=None, first=None, peak=None, skipped=k not in ks)
-            if k in ks:
-                row.update(time=t[k]['median'], first=t[k]['first'], times=t[k]['times'])
-                if memory: row['peak'] = peak_memory(dict(kind=k, B=B, d=d, N=N, K=K, device=str(device),
-                                                          dtype=str(dtype).split('.')[-1], threads=threads))
-            rows.append(row)
-            if log: log(row)
+        with threads_for(B * d * N, threads) as T:
+            x = torch.randn(B, d, N, device=device, dtype=dtype)
+            t = _time_layers({k: _make_layer(k, d, N, K, None, device, dtype) for k in ks}, x, repeats)
+            for k in kinds:
+                row = dict(kind=k, B=B, d=d, N=N, K=K, threads=T, time=None, first=None, peak=None, skipped=k not in ks)
+                if k in ks:
+                    row.update(time=t[k]['median'], first=t[k]['first'], times=t[k]['times'])
+                    if memory: row['peak'] = _peak_memory(dict(kind=k, B=B, d=d, N=N, K=K, device=str(device),
+                                                               dtype=str(dtype).split('.')[-1], threads=T))
+                rows.append(row)
+                if log: log(row)
     return rows
 
-def format_rows(rows) -> str:
+# %% ../nbs/15_speed.ipynb #cb081379
+def _format_rows(rows) -> str:
     "A table of `sweep` rows, one line per N, the layers side by side."
     kinds = list(dict.fromkeys(r['kind'] for r in rows))
-    head = f"{'N':>7} " + ' '.join(f"{k + ' ms':>10} {k + ' MiB':>10}" for k in kinds)
+    head = f"{'N':>7} {'threads':>7} " + ' '.join(f"{k + ' ms':>10} {k + ' MiB':>10}" for k in kinds)
     lines = [head]
     for N in dict.fromkeys(r['N'] for r in rows):
         cells = []
@@ -239,54 +265,75 @@ def format_rows(rows) -> str:
             r = next(r for r in rows if r['N'] == N and r['kind'] == k)
             cells.append(f"{'skipped':>10} {'':>10}" if r['skipped'] else
                          f"{r['time'] * 1e3:>10.1f} {'' if r['peak'] is None else format(r['peak'] / 2**20, '.1f'):>10}")
-        lines.append(f"{N:>7} " + ' '.join(cells))
+        T = next(r.get('threads') for r in rows if r['N'] == N)
+        lines.append(f"{N:>7} {'' if T is None else T:>7} " + ' '.join(cells))
     return '\n'.join(lines)
 
 # %% ../nbs/15_speed.ipynb #9ad578a7
-def crossover(Ls=(8, 16, 32, 64, 128, 256), B:int=8, d:int=128, N:int=4096, repeats:int=5, device='cpu',
-              dtype=torch.float32) -> list:
-    "For kernel lengths L = 2^J (K=2), median fwd+bwd time of 'conv' and 'fft': rows dict(L, conv, fft)."
-    x, rows = torch.randn(B, d, N, device=device, dtype=dtype), []
-    for L in Ls:
-        J = int(math.log2(L))
-        if 2**J != L: raise ValueError(f"kernel lengths must be powers of two (K=2), got {L}")
-        layers = {k: make_layer(k, d, N, 2, J, device, dtype) for k in ('conv', 'fft')}
-        t = time_layers(layers, x, repeats)
-        rows.append(dict(L=L, N=N, B=B, d=d, conv=t['conv']['median'], fft=t['fft']['median']))
+def _crossover(Ls=(8, 16, 32, 64, 128, 256), B:int=8, d:int=128, N:int=4096, repeats:int=5, device='cpu',
+              dtype=torch.float32, threads:int=None) -> list:
+    "For kernel lengths L = 2^J (K=2), median fwd+bwd time of 'conv' and 'fft': rows dict(L, conv, fft, threads)."
+    rows = []
+    with threads_for(B * d * N, threads) as T:
+        x = torch.randn(B, d, N, device=device, dtype=dtype)
+        for L in Ls:
+            J = int(math.log2(L))
+            if 2**J != L: raise ValueError(f"kernel lengths must be powers of two (K=2), got {L}")
+            layers = {k: _make_layer(k, d, N, 2, J, device, dtype) for k in ('conv', 'fft')}
+            t = _time_layers(layers, x, repeats)
+            rows.append(dict(L=L, N=N, B=B, d=d, threads=T, conv=t['conv']['median'], fft=t['fft']['median']))
     return rows
 
-# %% ../nbs/15_speed.ipynb #f7cb69d5
-TARGETS = [dict(name='speed', B=8, d=128, N=4096, K=2, min_ratio=8.), dict(name='speed', B=2, d=64, N=65536, K=2, min_ratio=5.),
+# %% ../nbs/15_speed.ipynb #61e8bd25
+def _conv_max_taps(rows:list # from `_crossover`, L increasing
+                  ) -> int|None:
+    "The largest L before the first at which the FFT is faster; None when that switch lies outside the L tried."
+    for prev, r in zip([None] + rows, rows):
+        if r['conv'] > r['fft']: return None if prev is None else prev['L']
+    return None
+
+# %% ../nbs/15_speed.ipynb #5d7e73e5
+_TARGETS = [dict(name='speed', B=8, d=128, N=4096, K=2, min_ratio=8.), dict(name='speed', B=2, d=64, N=65536, K=2, min_ratio=5.),
            dict(name='speed', B=8, d=128, N=1024, K=4, min_ratio=4.), dict(name='memory', B=4, d=128, N=16384, K=2, min_ratio=4.)]
 
-def check_targets(targets=TARGETS, repeats:int=5, device='cpu', dtype=torch.float32, threads:int=2, log=print) -> list:
+def check_targets(targets=_TARGETS, # dicts: name ('speed' or 'memory'), B, d, N, K, min_ratio
+                  repeats:int=5, # timed runs of each layer (speed targets)
+                  device='cpu', # where the layers run
+                  dtype=torch.float32, # of the layers and the input
+                  threads:int=None, # torch threads; None: chosen from B·d·N by `tuning.threads_for`
+                  log=print # called with a line per target (None: quiet)
+                 ) -> list:
     "Measure each target: ratio tree / fast path of time (speed) or peak memory (memory); PASS when ≥ min_ratio."
     out = []
     for tg in targets:
         B, d, N, K = tg['B'], tg['d'], tg['N'], tg['K']
         r = dict(tg)
-        if tg['name'] == 'speed':
-            x = torch.randn(B, d, N, device=device, dtype=dtype)
-            t = time_layers({k: make_layer(k, d, N, K, None, device, dtype) for k in ('tree', 'auto')}, x, repeats)
-            r.update(tree=t['tree']['median'], fast=t['auto']['median'], unit='s', paired=_paired_ratio(t, 'tree', 'auto'),
-                     tree_times=t['tree']['times'], fast_times=t['auto']['times'])
-        else:
-            spec = dict(B=B, d=d, N=N, K=K, device=str(device), dtype=str(dtype).split('.')[-1], threads=threads)
-            r.update(tree=peak_memory(dict(spec, kind='tree')), fast=peak_memory(dict(spec, kind='auto')), unit='bytes')
+        with threads_for(B * d * N, threads) as T:
+            r['threads'] = T
+            if tg['name'] == 'speed':
+                x = torch.randn(B, d, N, device=device, dtype=dtype)
+                t = _time_layers({k: _make_layer(k, d, N, K, None, device, dtype) for k in ('tree', 'auto')}, x, repeats)
+                r.update(tree=t['tree']['median'], fast=t['auto']['median'], unit='s', paired=_paired_ratio(t, 'tree', 'auto'),
+                         tree_times=t['tree']['times'], fast_times=t['auto']['times'])
+            else:
+                spec = dict(B=B, d=d, N=N, K=K, device=str(device), dtype=str(dtype).split('.')[-1], threads=T)
+                r.update(tree=_peak_memory(dict(spec, kind='tree')), fast=_peak_memory(dict(spec, kind='auto')), unit='bytes')
         r['ratio'] = r['tree'] / r['fast']
         r['passed'] = r['ratio'] >= tg['min_ratio']
         out.append(r)
         if log: log(_format_target(r))
     return out
 
+# %% ../nbs/15_speed.ipynb #64f22b9d
 def _format_target(r) -> str:
     "One line: PASS/FAIL, the target, the measured values and their ratio."
     f = (lambda v: f"{v * 1e3:.1f} ms") if r['unit'] == 's' else (lambda v: f"{v / 2**20:.1f} MiB")
-    return (f"{'PASS' if r['passed'] else 'FAIL'}  {r['name']:<6} B={r['B']} d={r['d']} N={r['N']} K={r['K']}: "
+    return (f"{'PASS' if r['passed'] else 'FAIL'}  {r['name']:<6} B={r['B']} d={r['d']} N={r['N']} K={r['K']}"
+            + (f", {r['threads']} thread(s)" if 'threads' in r else '') + ": "
             f"tree {f(r['tree'])}, fast {f(r['fast'])}, ratio {r['ratio']:.1f}x (target >= {r['min_ratio']:g}x)"
             + (f"; median of paired ratios {r['paired']:.1f}x" if 'paired' in r else ''))
 
-# %% ../nbs/15_speed.ipynb #c5fcdb03
+# %% ../nbs/15_speed.ipynb #66aa1b94
 def _generation_model(d_model:int=64, # channels d
                      n_layers:int=4, # blocks
                      kernel_size:int=2, # filter length K
@@ -301,6 +348,7 @@ def _generation_model(d_model:int=64, # channels d
     return MultiresAR(d_input, d_model=d_model, n_layers=n_layers, kernel_size=kernel_size, seq_len=seq_len,
                       n_mix=n_mix, n_levels=n_levels).eval()
 
+# %% ../nbs/15_speed.ipynb #fc6f1e2c
 def _position_costs(model:MultiresAR, # in eval mode
                    n_samples:int, # sequences B
                    positions, # the positions t to time
@@ -313,17 +361,17 @@ def _position_costs(model:MultiresAR, # in eval mode
     positions = sorted(positions)
     out, C, n_mix, N = [], model.d_input, model.n_mix, positions[-1] + reps * run + 1
     x = torch.zeros(n_samples, C, positions[-1] + 1)
-    draw = LevelSampler(n_samples, C, n_mix, model.n_levels)
-    gumbel, noise = dmol_noise(uniforms((N, n_samples, n_mix + C)), n_mix)
+    draw = _LevelSampler(n_samples, C, n_mix, model.n_levels)
+    gumbel, noise = _dmol_noise(_uniforms((N, n_samples, n_mix + C)), n_mix)
     shift, k = draw.shift(gumbel), x.new_empty(n_samples, C)
     with torch.inference_mode():
-        if backend == 'kernel': step = cpu_kernel(model, draw, shift, noise, torch.zeros(N, n_samples, C))
-        if backend == 'plan':                                      # as in sample_levels
-            plan, prev = generation_plan(model, n_samples), x.new_full((n_samples, C), draw.c)
+        if backend == 'kernel': step = _cpu_kernel(model, draw, shift, noise, torch.zeros(N, n_samples, C))
+        if backend == 'plan':                                      # as in _sample_levels
+            plan, prev = _generation_plan(model, n_samples), x.new_full((n_samples, C), draw.c)
             plan['head'] = draw.fold(*plan['head'])
             shift_c = shift + plan['head'][1]
             def step(t0, t1):
-                for t in range(t0, t1): plan_step(plan, prev, shift_c[t], draw.flat); draw.sample(noise[t], k)
+                for t in range(t0, t1): _plan_step(plan, prev, shift_c[t], draw.flat); draw.sample(noise[t], k)
         now = 0
         for t in positions:
             if backend != 'recompute' and t > now: step(now, t)    # advance the states to position t, then time
@@ -337,7 +385,7 @@ def _position_costs(model:MultiresAR, # in eval mode
             out.append(statistics.median(ts))
     return out
 
-# %% ../nbs/15_speed.ipynb #18b36b93
+# %% ../nbs/15_speed.ipynb #19b12dd6
 def _kernel_cold_start(cache_dir, # numba's cache folder (empty: numba compiles)
                       seq_len:int=1024, # positions generated
                       timeout:float=600 # seconds before the child process is stopped
@@ -354,6 +402,7 @@ def _kernel_cold_start(cache_dir, # numba's cache folder (empty: numba compiles)
     first, second = (float(v) for v in r.stdout.split()[-2:])
     return first, second
 
+# %% ../nbs/15_speed.ipynb #cdc73c8a
 def _kernel_vs_plan(model:MultiresAR, # in eval mode, one the kernel can run
                    samples=(64, 256), # numbers of sequences
                    seq_len:int=256, # positions per generation
@@ -368,26 +417,27 @@ def _kernel_vs_plan(model:MultiresAR, # in eval mode, one the kernel can run
             clock = time.process_time if n == 1 else time.perf_counter
             for B in samples:
                 def secs(backend):
-                    t0 = clock(); sample_levels(model, B, seq_len, backend, torch.Generator().manual_seed(0)); return clock() - t0
+                    t0 = clock(); _sample_levels(model, B, seq_len, backend, torch.Generator().manual_seed(0)); return clock() - t0
                 tk, tp = (statistics.median(secs(b) for _ in range(reps)) for b in ('kernel', 'plan'))
                 rows.append(dict(threads=n, n_samples=B, seq_len=seq_len, kernel=tk, plan=tp,
                                  clock='CPU' if n == 1 else 'wall'))
     finally: torch.set_num_threads(old)
     return rows
 
-# %% ../nbs/15_speed.ipynb #138c79ee
+# %% ../nbs/15_speed.ipynb #17c1e154
 def _time_generation(model:MultiresAR, # in eval mode
                     n_samples:int, # sequences
                     seq_len:int, # positions
-                    backend:str, # a backend of `sample_levels`
+                    backend:str, # a backend of `_sample_levels`
                     seed:int=0 # of the uniforms
                    ) -> tuple: # (levels (n_samples, C, seq_len), seconds per position)
-    "The levels `sample_levels` draws with `backend` and the CPU seconds spent on each position (a list)."
+    "The levels `_sample_levels` draws with `backend` and the CPU seconds spent on each position (a list)."
     stamps = [time.process_time()]
-    k = sample_levels(model, n_samples, seq_len, backend, torch.Generator().manual_seed(seed),
+    k = _sample_levels(model, n_samples, seq_len, backend, torch.Generator().manual_seed(seed),
                       callback=lambda t, k: stamps.append(time.process_time()))
     return k, [b - a for a, b in zip(stamps, stamps[1:])]
 
+# %% ../nbs/15_speed.ipynb #c14530a8
 def _integrated(positions, costs) -> float:
     "Trapezoid estimate of the total over t = 0..positions[-1] from per-position costs at `positions`."
     total = costs[0]
@@ -400,7 +450,8 @@ def _differ(a, b) -> tuple:
     d = (a - b).abs()
     return int((d > 0).sum()), float(d.max())
 
-def generation_times(model:MultiresAR, # in eval mode, one the kernel can run
+# %% ../nbs/15_speed.ipynb #5700579c
+def _generation_times(model:MultiresAR, # in eval mode, one the kernel can run
                      samples=(1, 16), # numbers of sequences
                      seq_len:int=None, # positions (default: the model's seq_len)
                      reps:int=3, # runs of each cached backend before and after the recomputation
@@ -410,7 +461,7 @@ def generation_times(model:MultiresAR, # in eval mode, one the kernel can run
     "Whole-sequence CPU seconds of kernel, plan and recomputation for each number of sequences in `samples`: one row (dict) each."
     seq_len = seq_len or model.seq_len
     spread = sorted({round(i * (seq_len - 1) / 8) for i in range(9)})
-    for b in ('kernel', 'plan'): sample_levels(model, 1, 2, b)                # numba compiles or loads the kernel now
+    for b in ('kernel', 'plan'): _sample_levels(model, 1, 2, b)                # numba compiles or loads the kernel now
     rows = []
     for B in samples:
         runs, levels = dict(kernel=[], plan=[]), {}
@@ -442,9 +493,10 @@ def generation_times(model:MultiresAR, # in eval mode, one the kernel can run
                     + (f", plan-recompute {row['differ_plan_recompute'][0]}" if measured else ''))
     return rows
 
-def format_generation(rows # from `generation_times`
+# %% ../nbs/15_speed.ipynb #40982411
+def _format_generation(rows # from `_generation_times`
                      ) -> str:
-    "The rows of `generation_times` as a markdown table."
+    "The rows of `_generation_times` as a markdown table."
     n = len(rows[0]['kernel_runs'])
     lines = [f"| n_samples | kernel: median of {n} (range) | plan: median of {n} (range) | recompute | ÷ kernel | ÷ plan |",
              "|---|---|---|---|---|---|"]
@@ -455,18 +507,24 @@ def format_generation(rows # from `generation_times`
                      f"| {r['recompute'] / r['plan']:.0f}x |")
     return '\n'.join(lines)
 
-# %% ../nbs/15_speed.ipynb #432fbd44
-PAPER_RUNS = {   # the paper's models and global batch sizes (paper notes), and the inputs of a batch
-    'scifar': dict(model=dict(PAPER_MODELS['scifar'], **{'class': 'MultiresNet'}), batch=50, x=('float', 3, 1024), y=('class', 10)),
-    'listops': dict(model=dict(PAPER_MODELS['listops'], **{'class': 'MultiresNet'}), batch=50, x=('tokens', 18, 2048), y=('class', 10)),
-    'ptbxl': dict(model=dict(PAPER_MODELS['ptbxl'], **{'class': 'MultiresNet'}), batch=50, x=('float', 12, 1000), y=('labels', 71)),
-    'ar-cifar10': dict(model={'class': 'MultiresAR', 'd_input': 3, 'd_model': 512, 'n_layers': 48, 'kernel_size': 4,
-                              'seq_len': 1024, 'indep_res_init': True, 'n_mix': 10, 'dropout': 0.1}, batch=64, x=('levels', 3, 1024)),
-}
+# %% ../nbs/15_speed.ipynb #695c2c48
+def _paper_run(task:str # a key of `models.PAPER_MODELS`, the one registry of the paper's models
+              ) -> dict:
+    "A training step of the paper's `task`: its model, the batch of its `paper` recipe, and the inputs of a batch."
+    model = {'class': 'MultiresNet', **PAPER_MODELS[task]}
+    N = model['seq_len']
+    if model['class'] == 'MultiresAR': x, y = ('levels', model['d_input'], N), None
+    else:
+        x = ('tokens', model['n_tokens'], N) if model.get('encoder') == 'embedding' else ('float', model['d_input'], N)
+        y = ('labels' if task == 'ptbxl' else 'class', model['d_output'])     # PTB-XL's labels are multi-label
+    return dict(model=model, batch=get_task(task).recipes['paper'].batch_size, x=x, y=y)
 
+_PAPER_RUNS = {t: _paper_run(t) for t in PAPER_MODELS}
+
+# %% ../nbs/15_speed.ipynb #d937e97c
 def _train_step_peak(spec:dict) -> dict:
     "In this process: bytes of the model's state (parameters and AdamW moments) and the peak of one training step."
-    run, B, prec = PAPER_RUNS[spec['task']], spec['B'], spec.get('precision', '32')
+    run, B, prec = _PAPER_RUNS[spec['task']], spec['B'], spec.get('precision', '32')
     torch.manual_seed(0)
     model = build_model(run['model']).train()
     kind, a, N = run['x']
@@ -482,36 +540,42 @@ def _train_step_peak(spec:dict) -> dict:
         loss_of = lambda: loss_fn(model(x, lengths), y)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     def step():
-        with torch.autocast('cpu', dtype=PRECISIONS[prec], enabled=prec != '32'):
+        with torch.autocast('cpu', dtype=_PRECISIONS[prec], enabled=prec != '32'):
             loss = loss_of()
         opt.zero_grad(set_to_none=True); loss.float().backward(); opt.step()
-    step()                                                    # warm-up: the moments exist from here on
-    opt.zero_grad(set_to_none=True)
+    with threads_for(B * a * N, spec.get('threads')):
+        step()                                                # warm-up: the moments exist from here on
+        opt.zero_grad(set_to_none=True)
+        peak = _cpu_peak_bytes(step)
     state = sum(p.numel() * 4 * 3 for p in model.parameters())   # parameters and two moments, float32
-    return dict(state=state, step=_cpu_peak_bytes(step), params=sum(p.numel() for p in model.parameters()))
+    return dict(state=state, step=peak, params=sum(p.numel() for p in model.parameters()))
 
-def train_memory(task:str, # a key of PAPER_RUNS
+# %% ../nbs/15_speed.ipynb #9f1b4c0b
+def _train_memory(task:str, # a key of _PAPER_RUNS
                  precision:str='32', # '32', 'bf16' or '16'
                  batches=(1, 2), # the two batch sizes measured
-                 threads:int=2, timeout:float=3600) -> dict:
+                 threads:int=None, # torch threads; None: chosen from the batch's size by `tuning.threads_for`
+                 timeout:float=3600 # seconds before a measurement is stopped
+                ) -> dict:
     "Peak memory of a training step of the paper's model for `task`: measured at two batch sizes, computed at the paper's."
     out = {}
     for B in batches:
-        env = _child_env(MALLOC_MMAP_THRESHOLD_='65536', OMP_NUM_THREADS=str(threads))
+        env = _child_env(MALLOC_MMAP_THRESHOLD_='65536', **({'OMP_NUM_THREADS': str(threads)} if threads else {}))
         code = ("import sys, json, torch; from multires_nb.bench import _train_step_peak; s = json.loads(sys.argv[1]); "
-                "torch.set_num_threads(s['threads']); print(json.dumps(_train_step_peak(s)))")
+                "print(json.dumps(_train_step_peak(s)))")
         spec = dict(task=task, B=B, precision=precision, threads=threads)
         r = subprocess.run([sys.executable, '-c', code, json.dumps(spec)], env=env, capture_output=True, text=True, timeout=timeout)
         if r.returncode: raise RuntimeError(f"training memory of {spec} failed:\n{r.stderr[-2000:]}")
         out[B] = json.loads(r.stdout.strip().splitlines()[-1])
     (b1, m1), (b2, m2) = [(B, out[B]['state'] + out[B]['step']) for B in batches]
     per = (m2 - m1) / (b2 - b1)
-    Bp = PAPER_RUNS[task]['batch']
+    Bp = _PAPER_RUNS[task]['batch']
     return dict(task=task, precision=precision, params=out[b1]['params'], measured={B: out[B]['state'] + out[B]['step'] for B in batches},
                 per_example=per, batch=Bp, at_batch=m1 + (Bp - b1) * per)
 
-def format_train_memory(rows) -> str:
-    "A markdown table of `train_memory` results: GiB at the paper's batch per task and precision."
+# %% ../nbs/15_speed.ipynb #7856d709
+def _format_train_memory(rows) -> str:
+    "A markdown table of `_train_memory` results: GiB at the paper's batch per task and precision."
     precs = list(dict.fromkeys(r['precision'] for r in rows))
     lines = ['| task | parameters | batch | ' + ' | '.join(f'{p}: GiB (MiB per example)' for p in precs) + ' |',
              '|---|---|---|' + '---|' * len(precs)]
@@ -522,10 +586,18 @@ def format_train_memory(rows) -> str:
             f"{rs[p]['at_batch'] / 2**30:.1f} ({rs[p]['per_example'] / 2**20:.0f})" for p in precs) + ' |')
     return '\n'.join(lines)
 
-# %% ../nbs/15_speed.ipynb #3cf62d25
+# %% ../nbs/15_speed.ipynb #e328892c
 def _write_json(obj, path):
     "Write `obj` as JSON to `path` through the library's atomic writer."
     return atomic_write(path, json.dumps(obj, indent=1, default=str))
+
+# %% ../nbs/15_speed.ipynb #6d87157d
+def _positive(s:str) -> int:
+    "argparse type: an integer >= 1."
+    try: v = int(s)
+    except ValueError: v = 0
+    if v < 1: raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {s!r}")
+    return v
 
 def _parser():
     p = argparse.ArgumentParser(prog='python -m multires_nb.bench', description="Benchmark MultiresConv: tree, fast path, S4D.")
@@ -536,7 +608,8 @@ def _parser():
     p.add_argument('--samples', type=int, nargs='+', default=[1, 16], help="--generation: numbers of sequences (default 1 16)")
     p.add_argument('--seq-len', type=int, default=1024, help="--generation: positions per sequence (default 1024)")
     p.add_argument('--device', default='cpu'); p.add_argument('--dtype', default='float32', choices=list(_DTYPES))
-    p.add_argument('--threads', type=int, default=None, help="torch threads (default 2; 1 with --generation)")
+    p.add_argument('--threads', type=_positive, default=None,
+                   help="torch threads (default: chosen from each measurement's size by tuning.threads_for, 1 for small work)")
     p.add_argument('--repeats', type=int, default=None, help="timed runs per measurement (default 3; 5 with --targets)")
     p.add_argument('--batch', type=int, default=1, help="B of the sweep"); p.add_argument('--d-model', type=int, default=32)
     p.add_argument('--kernel-size', type=int, default=2); p.add_argument('--min-n', type=int, default=1024)
@@ -546,57 +619,69 @@ def _parser():
     p.add_argument('--json', metavar='OUT', help="also write the results as JSON to OUT")
     return p
 
+# %% ../nbs/15_speed.ipynb #1f3fc804
 def _pow2_range(lo, hi):
     out, N = [], lo
     while N <= hi: out.append(N); N *= 2
     return out
 
-def main(argv=None):
+# %% ../nbs/15_speed.ipynb #884378a6
+def _run_sweep(a, dev, dt) -> dict:
+    "The default command: the sweep against N, the streaming step times and the crossover, printed; their results."
+    res, repeats, Ns = {}, a.repeats or 3, _pow2_range(a.min_n, a.max_n)
+    print(f"\nfwd+bwd, B={a.batch}, d={a.d_model}, K={a.kernel_size}, {a.dtype}: median of {repeats} ms; "
+          f"peak MiB over the inputs" + (f"; tree skipped above N={a.max_tree_n}" if a.max_tree_n < Ns[-1] else ''), flush=True)
+    res['sweep'] = sweep(Ns, a.batch, a.d_model, a.kernel_size, repeats=repeats, max_tree_n=a.max_tree_n,
+                         memory=not a.no_memory, device=dev, dtype=dt, threads=a.threads)
+    print(_format_rows(res['sweep']), flush=True)
+    print(f"\nfirst call (ms): " + ', '.join(f"{r['kind']}@{r['N']}={r['first'] * 1e3:.0f}" for r in res['sweep'] if not r['skipped']))
+    res['steps'] = {}
+    print(f"\nstreaming, d={a.d_model}, B=1: µs per position (step | recompute the prefix with the fast path)")
+    for J in (10, 16):
+        with threads_for(a.d_model, a.threads):
+            s = _step_times(a.d_model, J, positions=(0, 1024, 8192), n=64, device=dev, dtype=dt)
+        res['steps'][J] = s
+        print(f"  J={J:>2}: " + ', '.join(f"t={p}: {st:.0f} | {rc:.0f}" for p, st, rc in zip(s['positions'], s['step'], s['recompute'])), flush=True)
+    res['crossover'] = _print_crossover(dev, dt, repeats, a.threads)
+    return res
+
+# %% ../nbs/15_speed.ipynb #c5ca9329
+def main(argv=None # the command line's arguments (default: sys.argv[1:])
+        ) -> dict: # every result, as written by --json
     "Entry point of `python -m multires_nb.bench`."
     a = _parser().parse_args(argv)
-    a.threads = a.threads or (1 if a.generation else 2)
-    torch.set_num_threads(a.threads)
     dev, dt = torch.device(a.device), _dtype(a.dtype)
-    info = machine_info(dev)
+    info = dict(_machine_info(dev), threads=a.threads or 'chosen per measurement (tuning.threads_for)')
     print('machine: ' + ', '.join(f"{k}={v}" for k, v in info.items()), flush=True)
     res = dict(machine=info, args=vars(a))
     if a.targets:
         res['targets'] = check_targets(repeats=a.repeats or 5, device=dev, dtype=dt, threads=a.threads)
     elif a.crossover:
-        res['crossover'] = _print_crossover(dev, dt, a.repeats or 3)
+        res['crossover'] = _print_crossover(dev, dt, a.repeats or 3, a.threads)
     elif a.train_memory:
-        res['train_memory'] = [train_memory(t, p, threads=a.threads) for t in PAPER_RUNS for p in ('32', 'bf16', '16')]
-        print(format_train_memory(res['train_memory']))
+        res['train_memory'] = [_train_memory(t, p, threads=a.threads) for t in _PAPER_RUNS for p in ('32', 'bf16', '16')]
+        print(_format_train_memory(res['train_memory']))
     elif a.generation:
         if dev.type != 'cpu': raise SystemExit("--generation times the CPU paths (kernel, plan): use --device cpu")
-        print(f"\ngeneration, {a.seq_len} positions, d=64, 4 layers, K=2, {a.threads} thread(s), CPU time", flush=True)
-        res['generation'] = generation_times(_generation_model(seq_len=a.seq_len), a.samples, reps=a.repeats or 3,
-                                             log=lambda s: print(s, flush=True))
-        print('\n' + format_generation(res['generation']))
-    else:
-        a.repeats = a.repeats or 3
-        Ns = _pow2_range(a.min_n, a.max_n)
-        print(f"\nfwd+bwd, B={a.batch}, d={a.d_model}, K={a.kernel_size}, {a.dtype}: median of {a.repeats} ms; "
-              f"peak MiB over the inputs" + (f"; tree skipped above N={a.max_tree_n}" if a.max_tree_n < Ns[-1] else ''), flush=True)
-        res['sweep'] = sweep(Ns, a.batch, a.d_model, a.kernel_size, repeats=a.repeats, max_tree_n=a.max_tree_n,
-                             memory=not a.no_memory, device=dev, dtype=dt, threads=a.threads)
-        print(format_rows(res['sweep']), flush=True)
-        print(f"\nfirst call (ms): " + ', '.join(f"{r['kind']}@{r['N']}={r['first'] * 1e3:.0f}" for r in res['sweep'] if not r['skipped']))
-        res['steps'] = {}
-        print(f"\nstreaming, d={a.d_model}, B=1: µs per position (step | recompute the prefix with the fast path)")
-        for J in (10, 16):
-            s = step_times(a.d_model, J, positions=(0, 1024, 8192), n=64, device=dev, dtype=dt)
-            res['steps'][J] = s
-            print(f"  J={J:>2}: " + ', '.join(f"t={p}: {st:.0f} | {rc:.0f}" for p, st, rc in zip(s['positions'], s['step'], s['recompute'])), flush=True)
-        res['crossover'] = _print_crossover(dev, dt, a.repeats)
+        with threads_for(max(a.samples) * 64, a.threads) as T:
+            print(f"\ngeneration, {a.seq_len} positions, d=64, 4 layers, K=2, {T} thread(s), CPU time", flush=True)
+            res['generation'] = _generation_times(_generation_model(seq_len=a.seq_len), a.samples, reps=a.repeats or 3,
+                                                  log=lambda s: print(s, flush=True))
+        print('\n' + _format_generation(res['generation']))
+    else: res.update(_run_sweep(a, dev, dt))
     if a.json: _write_json(res, a.json)
     if a.targets and not all(r['passed'] for r in res['targets']): sys.exit(1)
     return res
 
-def _print_crossover(dev, dt, repeats):
-    rows = crossover(device=dev, dtype=dt, repeats=max(repeats, 3))
-    print(f"\nconv1d vs FFT (B=8, d=128, N=4096, K=2): kernel length L, ms, conv/fft")
+# %% ../nbs/15_speed.ipynb #8c1e482c
+def _print_crossover(dev, dt, repeats, threads=None):
+    "Measure the conv1d/FFT crossover at the default shape and print it: its rows."
+    rows = _crossover(device=dev, dtype=dt, repeats=max(repeats, 3), threads=threads)
+    print(f"\nconv1d vs FFT (B=8, d=128, N=4096, K=2, {rows[0]['threads']} thread(s)): kernel length L, ms, conv/fft")
     for r in rows: print(f"  L={r['L']:>4}: conv {r['conv'] * 1e3:7.1f}  fft {r['fft'] * 1e3:7.1f}  ratio {r['conv'] / r['fft']:.2f}")
+    v = _conv_max_taps(rows)
+    print(f"  the switch: set TUNING.conv_max_taps_{dev.type} = {v}" if v else
+          "  no switch from conv1d to FFT within the L tried: nothing to set")
     return rows
 
 # %% ../nbs/15_speed.ipynb #1d447330

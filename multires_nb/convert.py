@@ -16,6 +16,18 @@ from .files import load_checkpoint
 __all__ = ['from_reference', 'library_config', 'to_reference']
 
 # %% ../nbs/13_convert.ipynb #9302db40
+def _check_tensors(sd:dict):
+    "Refuse tensors that cannot be the reference's weights: not dense, complex, integer (but BatchNorm's counter), not finite."
+    for k, v in sd.items():
+        if v.layout != torch.strided: raise ValueError(f"{k} is a {v.layout} tensor; expected the dense tensors of a state dict")
+        if v.is_complex(): raise ValueError(f"{k} is complex ({v.dtype}); the reference's weights are real, and "
+                                            f"dropping the imaginary part would change the model")
+        if k.endswith('num_batches_tracked'): continue
+        if not v.is_floating_point(): raise ValueError(f"{k} has dtype {v.dtype}; the reference's weights are floating point")
+        bad = int((~torch.isfinite(v)).sum())
+        if bad: raise ValueError(f"{k} has {bad} non-finite value(s) (NaN or inf) of {v.numel()}: the weights of a run "
+                                 f"that diverged cannot be converted")
+
 def _reference_state(src) -> OrderedDict:
     "The reference state dict inside `src`: a path, a checkpoint dict {'model': ...}, or a state dict; 'module.' removed."
     if isinstance(src, (str, Path)):                 # the reference stores metrics as numpy scalars (PTB-XL's AUROC)
@@ -23,11 +35,13 @@ def _reference_state(src) -> OrderedDict:
                               "or a saved state dict of tensors")
     if not isinstance(src, dict): raise TypeError(f"expected a path, a checkpoint dict or a state dict, got {type(src).__name__}")
     sd = src['model'] if isinstance(src.get('model'), dict) else src
-    if not sd or not all(torch.is_tensor(v) for v in sd.values()):
+    if not sd or not all(isinstance(k, str) and torch.is_tensor(v) for k, v in sd.items()):
         raise ValueError(f"expected a state dict of tensors (or a checkpoint with one under 'model'), got keys {list(src)[:6]}")
     if all(k.startswith('module.') for k in sd): sd = {k[len('module.'):]: v for k, v in sd.items()}
+    _check_tensors(sd)
     return OrderedDict(sd)
 
+# %% ../nbs/13_convert.ipynb #cd375d05
 def _kind(sd) -> str:
     "'ar', 'net' or 'layer' from the keys of a reference state dict."
     keys = set(sd)
@@ -64,9 +78,19 @@ def _head_rows(C:int, M:int) -> torch.Tensor:
     return torch.cat(logits + means + log_scales + couplings)
 
 # %% ../nbs/13_convert.ipynb #527b8579
+def _n_blocks(sd) -> int:
+    "The number of blocks: one more than the largest i of the keys seq_layers.i.*."
+    idx = {k.split('.')[1] for k in sd if k.startswith('seq_layers.')}
+    if not idx: raise ValueError("the checkpoint has no seq_layers: not a MultiresNet or MultiresAR of the reference")
+    bad = sorted(i for i in idx if not i.isdigit())
+    if bad: raise ValueError(f"seq_layers.{bad[0]}: expected seq_layers.<block number>.<h0, h1 or w>")
+    return max(map(int, idx)) + 1
+
 def _layer_kw(sd, prefix:str, tree_select:str, depth, seq_len, what:str) -> dict:
     "MultiresConv arguments from one reference layer's tensors and the hints."
     h0, w = sd[f'{prefix}h0'], sd[f'{prefix}w']
+    if h0.dim() != 3 or w.dim() != 2 or h0.shape[0] != w.shape[0]:
+        raise ValueError(f"{prefix}h0 has shape {tuple(h0.shape)} and {prefix}w {tuple(w.shape)}; expected (d, 1, K) and (d, M + 1)")
     K, M = h0.shape[-1], w.shape[1] - 1
     if tree_select == 'fading':
         J = M - 1
@@ -82,6 +106,18 @@ def _layer_kw(sd, prefix:str, tree_select:str, depth, seq_len, what:str) -> dict
     J = depth if depth is not None else tree_depth(seq_len, K)
     return dict(kernel_size=K, depth=J, seq_len=seq_len, tree_select='uniform', memory_size=M)
 
+def _load(m:nn.Module, lib:dict, names:dict, rows=None) -> nn.Module:
+    "Load `lib` into `m` (the head's rows reordered by `rows`) after comparing every shape: a mismatch names the reference's key and both shapes."
+    want = m.state_dict()
+    for k, v in lib.items():
+        if tuple(v.shape) != tuple(want[k].shape):
+            raise ValueError(f"{names.get(k, k)} has shape {tuple(v.shape)}, but the model that the checkpoint's other "
+                             f"tensors describe needs {tuple(want[k].shape)}")
+    if rows is not None: lib = {**lib, 'head.weight': lib['head.weight'][rows], 'head.bias': lib['head.bias'][rows]}
+    m.load_state_dict(lib)
+    return m.eval()
+
+# %% ../nbs/13_convert.ipynb #72258192
 def from_reference(src, # a path, the reference's checkpoint dict, or a state dict (with or without 'module.')
                    *,
                    module:str='layer', # for a bare layer (h0, h1, w): 'layer' (MultiresLayer, the reference's) or 'conv'
@@ -94,23 +130,24 @@ def from_reference(src, # a path, the reference's checkpoint dict, or a state di
     "The library model with the weights of a reference checkpoint; its hyperparameters read off the tensors."
     sd = _reference_state(src)
     kind = _kind(sd)
-    dtype = next(v.dtype for v in sd.values() if v.is_floating_point())     # the model takes the checkpoint's dtype
     if kind == 'layer':
         kw = _layer_kw(sd, '', tree_select, depth, seq_len, 'the layer')
         d = sd['h0'].shape[0]
         if module == 'conv': m, prefix = MultiresConv(d, **kw), ''
         elif module == 'layer': m, prefix = MultiresLayer(d, dropout=dropout, **kw), 'conv.'
         else: raise ValueError(f"module must be 'layer' or 'conv', got {module!r}")
-        m.to(dtype).load_state_dict({prefix + k: v for k, v in sd.items()})
-        return m.eval()
-    n_layers = len({k.split('.')[1] for k in sd if k.startswith('seq_layers.')})
-    if n_layers == 0: raise ValueError("the checkpoint has no seq_layers: not a MultiresNet or MultiresAR of the reference")
-    norm = 'batch' if 'norms.0.running_mean' in sd else 'layer'
+        return _load(m.to(sd['h0'].dtype), {prefix + k: v for k, v in sd.items()}, {prefix + k: k for k in sd})
+    n_layers, norm = _n_blocks(sd), 'batch' if 'norms.0.running_mean' in sd else 'layer'
+    embed = 'encoder.bias' not in sd and 'encoder.weight' in sd and sd['encoder.weight'].dim() == 2
+    pairs = _key_map(kind, n_layers, norm, embedding=embed)
+    missing, extra = [r for r, _ in pairs if r not in sd], sorted(set(sd) - {r for r, _ in pairs})
+    if missing or extra: raise ValueError(f"the checkpoint does not have the layout of a reference {kind} model: "
+                                          f"missing {missing[:4]}, unexpected {extra[:4]}")
     kw = _layer_kw(sd, 'seq_layers.0.', tree_select, depth, seq_len, 'seq_layers.0')
     d, enc = sd['seq_layers.0.h0'].shape[0], sd['encoder.weight']
+    if not embed and enc.dim() != 3: raise ValueError(f"encoder.weight has shape {tuple(enc.shape)}; expected (d, d_input, 1) or (n_tokens, d)")
     common = dict(d_model=d, n_layers=n_layers, dropout=dropout, norm=norm, **kw)
     if kind == 'net':
-        embed = enc.dim() == 2
         m = MultiresNet(d_input=1 if embed else enc.shape[1], d_output=sd['output_mapping.weight'].shape[0],
                         encoder='embedding' if embed else 'linear', n_tokens=enc.shape[0] if embed else None, **common)
     else:
@@ -119,21 +156,13 @@ def from_reference(src, # a path, the reference's checkpoint dict, or a state di
         if C not in (1, 3) or P % per: raise ValueError(f"a reference MultiresAR has 1 or 3 channels and (3 or 10) x n_mix "
                                                          f"outputs; got {C} channel(s) and {P} outputs")
         m = MultiresAR(d_input=C, n_mix=P // per, n_levels=n_levels, **common)
-    pairs = _key_map(kind, n_layers, norm, embedding=enc.dim() == 2)
-    missing = [r for r, _ in pairs if r not in sd]
-    extra = sorted(set(sd) - {r for r, _ in pairs})
-    if missing or extra: raise ValueError(f"the checkpoint does not have the layout of a reference {kind} model: "
-                                          f"missing {missing[:4]}, unexpected {extra[:4]}")
-    lib = {l: sd[r] for r, l in pairs}
-    if kind == 'ar':
-        rows = _head_rows(m.d_input, m.n_mix)
-        lib['head.weight'], lib['head.bias'] = sd['decoder.weight'][rows], sd['decoder.bias'][rows]
-    m.to(dtype).load_state_dict(lib)
-    return m.eval()
+    rows = _head_rows(m.d_input, m.n_mix) if kind == 'ar' else None
+    return _load(m.to(sd['seq_layers.0.h0'].dtype), {l: sd[r] for r, l in pairs}, {l: r for r, l in pairs}, rows)
 
+# %% ../nbs/13_convert.ipynb #015ef80c
 def library_config(model:nn.Module # a library model or layer
                   ) -> dict: # its `model_config`
-    "The `model_config` that `load_model` rebuilds `model` from (its `config`, or that of a bare layer)."
+    "The `model_config` that `load_model` rebuilds `model` from (its `config`, or that of a bare layer): save it beside the weights."
     if isinstance(model, (MultiresNet, MultiresAR)): return dict(model.config)
     conv, cls = (model, 'MultiresConv') if isinstance(model, MultiresConv) else (getattr(model, 'conv', None), 'MultiresLayer')
     if not isinstance(conv, MultiresConv): raise TypeError(f"no library config for a {type(model).__name__}")
@@ -142,6 +171,7 @@ def library_config(model:nn.Module # a library model or layer
     if cls == 'MultiresLayer': cfg.update(dropout=getattr(model.dropout, 'p', 0.), bidirectional=model.conv_rev is not None)
     return cfg
 
+# %% ../nbs/13_convert.ipynb #e74ccd7b
 def to_reference(model:nn.Module # a MultiresConv, MultiresLayer, MultiresNet or MultiresAR
                 ) -> OrderedDict: # the reference's state dict (no 'module.' prefix), keys in its order
     "The state dict of the reference class that computes what `model` computes."
@@ -157,7 +187,10 @@ def to_reference(model:nn.Module # a MultiresConv, MultiresLayer, MultiresNet or
         raise TypeError("the reference has no bidirectional layers and no max pooling: this model cannot be written in its layout")
     kind = 'ar' if isinstance(model, MultiresAR) else 'net'
     norm = 'batch' if isinstance(model.blocks[0].norm, nn.BatchNorm1d) else 'layer'
-    out = OrderedDict((r, sd[l].clone()) for r, l in _key_map(kind, len(model.blocks), norm, isinstance(model.encoder, nn.Embedding)))
+    pairs = _key_map(kind, len(model.blocks), norm, isinstance(model.encoder, nn.Embedding))
+    left = sorted(set(sd) - {l for _, l in pairs})              # e.g. the class embedding of a conditional model
+    if left: raise TypeError(f"the reference's layout has no place for {left[:4]}: this model cannot be written in it")
+    out = OrderedDict((r, sd[l].clone()) for r, l in pairs)
     if kind == 'ar':
         inv = torch.argsort(_head_rows(model.d_input, model.n_mix))
         out['decoder.weight'], out['decoder.bias'] = sd['head.weight'][inv].clone(), sd['head.bias'][inv].clone()

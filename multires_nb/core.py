@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_core.ipynb #12f4852c
 from __future__ import annotations
-import math, warnings
+import math, os, warnings
 from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
@@ -13,7 +13,7 @@ from .wavelets import atrous_level, wavelet_filters
 from .tuning import TUNING
 
 # %% auto #0
-__all__ = ['receptive_field', 'tree_depth', 'check_int', 'MultiresConv', 'fft_causal_conv', 'TreeState', 'step_matrix']
+__all__ = ['receptive_field', 'tree_depth', 'MultiresConv', 'TreeState']
 
 # %% ../nbs/03_core.ipynb #c6f46a4d
 def receptive_field(J:int, # depth: number of levels
@@ -57,6 +57,7 @@ def _uniform_groups(J:int, K:int, M:int):
 # %% ../nbs/03_core.ipynb #1e0c722a
 def _lagged_readout(c, w, D:int):
     "Σ_m w[:, m] c[..., n - m D] with zeros before the start: c (B, C, N), w (C, s)."
+    w = w[:, :max(1, (c.shape[-1] - 1) // D + 1)]                  # lags m D >= N read only zeros
     s = w.shape[1]
     return F.conv1d(F.pad(c, ((s - 1) * D, 0)), w.flip(-1)[:, None, :], dilation=D, groups=c.shape[1])
 
@@ -69,24 +70,98 @@ def _uniform_tree(x, h0, h1, w, J:int, M:int):
         y = y + _lagged_readout(a if j < 0 else b[j], w[:, col:col + s], D)
     return y
 
-# %% ../nbs/03_core.ipynb #39b36f7b
-_IMPLS = ('auto', 'tree', 'fft', 'conv')
-
-def check_int(name:str, # the argument's name, for the message
-              v, # the value given
-              lo:int=1 # the smallest value allowed
-             ) -> int:
+# %% ../nbs/03_core.ipynb #09210b17
+def _check_int(name:str, # the argument's name, for the message
+               v, # the value given
+               lo:int=1 # the smallest value allowed
+              ) -> int:
     "`v` if it is an int >= `lo`; else a `TypeError` (not an int) or `ValueError` (too small) that names it."
     if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {type(v).__name__}")
     if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
     return v
 
+# %% ../nbs/03_core.ipynb #d535884a
+_IMPLS = ('auto', 'tree', 'fft', 'conv')
+_MAX_FIELD = 2**31                              # the largest receptive field, in positions, a tree may have
+
+def _tree_shape(K:int, depth, seq_len, tree_select:str, memory_size) -> tuple:
+    "The checked depth J and memory size M of a tree of length-K filters: `(J, M)`."
+    if depth is None and seq_len is None: raise ValueError("MultiresConv needs depth or seq_len to set the tree depth J; got neither")
+    need = None if seq_len is None else tree_depth(_check_int('seq_len', seq_len, 1), K)
+    J = need if depth is None else _check_int('depth', depth, 0)
+    if receptive_field(J, K) > _MAX_FIELD:
+        J_max = tree_depth(_MAX_FIELD, K) - (receptive_field(tree_depth(_MAX_FIELD, K), K) > _MAX_FIELD)
+        raise ValueError(f"depth J={J} with kernel_size={K} sees {receptive_field(J, K):.3g} positions, beyond the limit "
+                         f"of 2**31 (_MAX_FIELD): the deepest tree allowed for K={K} has J={J_max}")
+    if need is not None and J > need:
+        raise ValueError(f"depth={J} is beyond what seq_len={seq_len} needs: depth {need} already sees the whole sequence "
+                         f"(receptive field {receptive_field(need, K)}); pass depth <= {need}, or a longer seq_len")
+    if tree_select == 'fading':
+        if memory_size is not None:
+            raise ValueError(f"memory_size applies to tree_select='uniform'; the fading select keeps one coefficient "
+                             f"per level, M = J + 1 = {J + 1}: drop memory_size or use tree_select='uniform'")
+        return J, J + 1
+    if tree_select != 'uniform': raise ValueError(f"tree_select must be 'fading' or 'uniform', got {tree_select!r}")
+    if memory_size is None: raise ValueError("tree_select='uniform' needs memory_size (the budget M of coefficients)")
+    M, cap = _check_int('memory_size', memory_size, 1), sum(g[1] for g in _uniform_groups(J, K, 2**62))   # every coefficient
+    if M > cap: warnings.warn(f"memory_size={M} exceeds the {cap} coefficients a tree of depth J={J} with K={K} can "
+                              f"select: columns {cap}..{M - 1} of w stay unused (no gradient)")
+    return J, M
+
+# %% ../nbs/03_core.ipynb #354b9c53
+def _memory_limit(device=None) -> int:
+    "Bytes of memory on `device`: a GPU's total memory, else the machine's physical memory."
+    dev = torch.device('cpu' if device is None else device)
+    if dev.type == 'cuda' and torch.cuda.is_available(): return torch.cuda.get_device_properties(dev).total_memory
+    try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (ValueError, OSError, AttributeError): return 2**63                      # unknown: no limit
+
+def _check_size(n:int, # numbers to allocate
+                what:str, # what they are, for the message
+                dtype=None, # their dtype (default: torch's default)
+                device=None # where (default: the CPU)
+               ) -> int:
+    "`n` if `n` numbers of `dtype` fit in the memory of `device`; else a `ValueError` with the estimate."
+    need, have = n * torch.empty(0, dtype=dtype or torch.get_default_dtype()).element_size(), _memory_limit(device)
+    if need > have:
+        raise ValueError(f"{what} would need {need / 2**30:,.1f} GiB ({n:,} numbers), more than the "
+                         f"{have / 2**30:,.1f} GiB of memory of the {torch.device(device or 'cpu').type} device")
+    return n
+
+# %% ../nbs/03_core.ipynb #50dfbf7a
+def _wavelet_and_K(wavelet, kernel_size, dtype=None, device=None) -> tuple:
+    "The wavelet's filters (or None) and the checked filter length K: the wavelet's, or `kernel_size` (default 2)."
+    f = None if wavelet is None else wavelet_filters(wavelet, dtype or torch.get_default_dtype(), device)
+    if f is not None and kernel_size is not None and kernel_size != len(f[0]):
+        raise ValueError(f"kernel_size={kernel_size} conflicts with wavelet {wavelet!r}, whose filters have length {len(f[0])}")
+    K = len(f[0]) if f is not None else 2 if kernel_size is None else kernel_size
+    return f, _check_int('kernel_size', K, 2)
+
+def _init_params(d:int, K:int, M:int, filters=None, indep_res_init:bool=False, device=None, dtype=None) -> tuple:
+    "h0, h1 (d, 1, K) and w (d, M+1) as the reference initialises them; h0, h1 copies of `filters` (K,) if given."
+    fk = dict(device=device, dtype=dtype)
+    with torch.no_grad():
+        if filters is not None: h0, h1 = (f.expand(d, 1, K).clone() for f in filters)
+        else: h0, h1 = (torch.empty(d, 1, K, **fk).uniform_(-1., 1.) * math.sqrt(1. / K) for _ in range(2))
+        w = torch.empty(d, M + 1, **fk).uniform_(-1., 1.) * math.sqrt(1. / (M + 1))
+        if indep_res_init: w[:, -1].uniform_(-1., 1.)
+    return h0, h1, w
+
+def _check_input(conv, x):
+    "Refuse an input that is not a float tensor (B, d_model, N) with N >= 1, naming what was expected."
+    if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresConv expects a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 3: raise ValueError(f"MultiresConv expects input of shape (B, d_model={conv.d_model}, N), got shape {tuple(x.shape)}")
+    if x.shape[1] != conv.d_model: raise ValueError(f"MultiresConv expects {conv.d_model} channels (dim 1), got {x.shape[1]} (shape {tuple(x.shape)})")
+    if not x.is_floating_point(): raise TypeError(f"MultiresConv expects a floating-point input, got {x.dtype}")
+    if x.shape[-1] < 1: raise ValueError(f"MultiresConv expects a sequence of length >= 1, got shape {tuple(x.shape)}")
+
+# %% ../nbs/03_core.ipynb #ffd11f8c
 class MultiresConv(nn.Module):
     "Multiresolution convolution (Shi, Wang & Fox 2023): causal, linear, depthwise; (B, d_model, N) → (B, d_model, N)."
     def __init__(self,
                  d_model:int, # channels C: each has its own filters h0, h1 and read-out w
                  kernel_size:int=None, # filter length K (default 2, or the wavelet's length)
-                 depth:int=None, # tree depth J (default: the smallest whose receptive field covers `seq_len`)
+                 depth:int=None, # tree depth J (default: the smallest whose receptive field covers `seq_len`; see the limits)
                  seq_len:int=None, # sequence length N the default depth is chosen for
                  tree_select:str='fading', # the memory z_n: 'fading' (one coefficient per level) or 'uniform' (a budget M)
                  memory_size:int=None, # M, the uniform select's budget (the fading select has M = J + 1)
@@ -97,73 +172,34 @@ class MultiresConv(nn.Module):
                  impl:str='auto' # 'auto' (the fast path), 'tree' (the direct tree), 'fft' or 'conv'
                 ):
         super().__init__()
-        fk = dict(device=device, dtype=dtype)
-        self.d_model = check_int('d_model', d_model, 1)
-        if wavelet is not None:
-            f0, f1 = wavelet_filters(wavelet, dtype or torch.get_default_dtype(), device)
-            if kernel_size is not None and kernel_size != len(f0):
-                raise ValueError(f"kernel_size={kernel_size} conflicts with wavelet {wavelet!r}, whose filters have length {len(f0)}")
-            kernel_size = len(f0)
-        self.kernel_size = K = check_int('kernel_size', 2 if kernel_size is None else kernel_size, 2)
-        if depth is not None: self.depth = check_int('depth', depth, 0)
-        elif seq_len is not None: self.depth = tree_depth(check_int('seq_len', seq_len, 1), K)
-        else: raise ValueError("MultiresConv needs depth or seq_len to set the tree depth J; got neither")
-        self.seq_len = seq_len
-        if tree_select == 'fading':
-            if memory_size is not None:
-                raise ValueError(f"memory_size applies to tree_select='uniform'; the fading select keeps one coefficient "
-                                 f"per level, M = J + 1 = {self.depth + 1}: drop memory_size or use tree_select='uniform'")
-            self.memory_size = self.depth + 1
-        elif tree_select == 'uniform':
-            if memory_size is None: raise ValueError("tree_select='uniform' needs memory_size (the budget M of coefficients)")
-            self.memory_size = check_int('memory_size', memory_size, 1)
-            cap = sum(g[1] for g in _uniform_groups(self.depth, K, 2**62))      # every coefficient the tree has
-            if self.memory_size > cap:
-                warnings.warn(f"memory_size={self.memory_size} exceeds the {cap} coefficients a tree of depth J={self.depth} "
-                              f"with K={K} can select: columns {cap}..{self.memory_size - 1} of w stay unused (no gradient)")
-        else: raise ValueError(f"tree_select must be 'fading' or 'uniform', got {tree_select!r}")
+        self.d_model = _check_int('d_model', d_model, 1)
+        f, self.kernel_size = _wavelet_and_K(wavelet, kernel_size, dtype, device)
+        K = self.kernel_size
+        self.depth, self.memory_size = _tree_shape(K, depth, seq_len, tree_select, memory_size)
         if impl not in _IMPLS: raise ValueError(f"impl must be one of {_IMPLS}, got {impl!r}")
-        self.tree_select, self.impl = tree_select, impl
-        M = self.memory_size
-        with torch.no_grad():
-            if wavelet is not None:
-                h0, h1 = (f.expand(d_model, 1, K).clone() for f in (f0, f1))
-            else:
-                h0, h1 = (torch.empty(d_model, 1, K, **fk).uniform_(-1., 1.) * math.sqrt(1. / K) for _ in range(2))
-            w = torch.empty(d_model, M + 1, **fk).uniform_(-1., 1.) * math.sqrt(1. / (M + 1))
-            if indep_res_init: w[:, -1].uniform_(-1., 1.)
-        self.h0, self.h1, self.w = nn.Parameter(h0), nn.Parameter(h1), nn.Parameter(w)
+        self.seq_len, self.tree_select, self.impl, M = seq_len, tree_select, impl, self.memory_size
+        _check_size(d_model * (2 * K + M + 1), f"MultiresConv's parameters (d_model={d_model}, M={M})", dtype, device)
+        self.h0, self.h1, self.w = map(nn.Parameter, _init_params(d_model, K, M, f, indep_res_init, device, dtype))
 
     def extra_repr(self):
         return (f"d_model={self.d_model}, kernel_size={self.kernel_size}, depth={self.depth}, "
                 f"tree_select={self.tree_select!r}, memory_size={self.memory_size}, impl={self.impl!r}")
-
-    def _check_input(self, x):
-        if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresConv expects a torch.Tensor, got {type(x).__name__}")
-        if x.dim() != 3: raise ValueError(f"MultiresConv expects input of shape (B, d_model={self.d_model}, N), got shape {tuple(x.shape)}")
-        if x.shape[1] != self.d_model: raise ValueError(f"MultiresConv expects {self.d_model} channels (dim 1), got {x.shape[1]} (shape {tuple(x.shape)})")
-        if not x.is_floating_point(): raise TypeError(f"MultiresConv expects a floating-point input, got {x.dtype}")
-        if x.shape[-1] < 1: raise ValueError(f"MultiresConv expects a sequence of length >= 1, got shape {tuple(x.shape)}")
-
     def tree(self, x:torch.Tensor # input (B, d_model, N)
             ) -> torch.Tensor: # output (B, d_model, N)
         "The direct dilated tree: the readable reference every fast path is checked against."
         if self.tree_select == 'fading': return _fading_tree(x, self.h0, self.h1, self.w, self.depth)
         return _uniform_tree(x, self.h0, self.h1, self.w, self.depth, self.memory_size)
-
     def kernel(self, N:int, # sequence length the kernel is for
                dtype=None # dtype to compute it in (default: the parameters')
               ) -> torch.Tensor: # k (d_model, L), L = min(N, support)
         "The equivalent causal kernel: forward(x)[..., n] = Σ_m k[:, m] x[..., n - m] (see the fast path)."
         return _equivalent_kernel(self.h0, self.h1, self.w, self.depth, N, self.tree_select, self.memory_size, dtype)
-
     def init_state(self, batch_size:int, # number of sequences B stepped together
                    device=None, # default: the parameters' device
                    dtype=None # default: the parameters' dtype
                   ) -> TreeState:
         "A zero streaming state for `step`: the sequences start after zeros."
         return _tree_state(self, batch_size, device, dtype)
-
     def step(self, x_t:torch.Tensor, # the inputs at position t, (B, d_model)
              state:TreeState # from `init_state`; advanced in place
             ) -> tuple: # `(y_t (B, d_model), state)`
@@ -171,23 +207,23 @@ class MultiresConv(nn.Module):
         if not isinstance(x_t, torch.Tensor) or x_t.dim() != 2 or x_t.shape[1] != self.d_model:
             raise ValueError(f"step expects x_t of shape (B, d_model={self.d_model}), got {getattr(x_t, 'shape', type(x_t).__name__)}")
         return _advance(x_t, state, _weights(self, state), self.tree_select == 'fading'), state
-
     def forward(self, x:torch.Tensor # input (B, d_model, N)
                ) -> torch.Tensor: # output (B, d_model, N), the input's dtype
-        self._check_input(x)
+        _check_input(self, x)
         impl = _choose_impl(self, x) if self.impl == 'auto' else self.impl
         if impl == 'tree': return self.tree(x)
         k = self.kernel(x.shape[-1], dtype=_compute_dtype(x))
-        return fft_causal_conv(x, k) if impl == 'fft' else _direct_causal_conv(x, k)
+        return _fft_causal_conv(x, k) if impl == 'fft' else _direct_causal_conv(x, k)
 
 # %% ../nbs/03_core.ipynb #89851d34
 def _shifted_level(a, h0, h1, dilation:int, length:int=None):
     "`atrous_level` as K shifted multiply-adds, outputs up to `length`."
     K, N = h0.shape[-1], length or a.shape[-1]
-    a = F.pad(a, (dilation * (K - 1), N - a.shape[-1]))         # zeros before the start and after the end of a
-    taps = [a[..., k * dilation:k * dilation + N] for k in range(K)]
-    lo, hi = h0[:, :, 0] * taps[0], h1[:, :, 0] * taps[0]
-    for k in range(1, K): lo, hi = torch.addcmul(lo, h0[:, :, k], taps[k]), torch.addcmul(hi, h1[:, :, k], taps[k])
+    k0 = max(0, K - 1 - (N - 1) // dilation)                  # taps k < k0 read only zeros before the start
+    a = F.pad(a, (dilation * (K - 1 - k0), N - a.shape[-1]))   # zeros before the start and after the end of a
+    taps = [a[..., (k - k0) * dilation:(k - k0) * dilation + N] for k in range(k0, K)]
+    lo, hi = h0[:, :, k0] * taps[0], h1[:, :, k0] * taps[0]
+    for k, tap in zip(range(k0 + 1, K), taps[1:]): lo, hi = torch.addcmul(lo, h0[:, :, k], tap), torch.addcmul(hi, h1[:, :, k], tap)
     return lo, hi
 
 def _impulse_responses(h0, h1, J:int, L:int):
@@ -242,6 +278,7 @@ def _channel_chunks(x, n:int):
     step = max(1, budget // max(1, x.shape[0] * (n // 2 + 1)))
     return [slice(c, c + step) for c in range(0, x.shape[1], step)]
 
+# %% ../nbs/03_core.ipynb #985f3793
 class _FFTCausalConv(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, k):
@@ -271,7 +308,7 @@ class _FFTCausalConv(torch.autograd.Function):
         for c in cs: gx[:, c], gk[c] = grads(x[:, c], k[c], g[:, c])
         return gx, gk
 
-def fft_causal_conv(x:torch.Tensor, # input (B, C, N)
+def _fft_causal_conv(x:torch.Tensor, # input (B, C, N)
                     k:torch.Tensor # one causal kernel per channel (C, L)
                    ) -> torch.Tensor: # y (B, C, N) in x's dtype
     "y[..., n] = Σ_m k[:, m] x[..., n-m] by FFT, computed in float32 (float64 for float64 inputs)."
@@ -382,20 +419,24 @@ class TreeState:
         "The layout of the level rings: tap offsets, sizes and lags (1, J(K-1)), ring offsets and sizes (1, J)."
         return self.rings[0]
 
+# %% ../nbs/03_core.ipynb #a61371a0
 def _tree_state(conv, batch_size:int, device=None, dtype=None) -> TreeState:
     "Zero streaming state of `conv` for `batch_size` sequences."
-    check_int('batch_size', batch_size, 1)
+    _check_int('batch_size', batch_size, 1)
     fk = dict(device=device or conv.w.device, dtype=dtype or conv.w.dtype)
     B, C, K, J = batch_size, conv.d_model, conv.kernel_size, conv.depth
     st, rings = TreeState(t=0, dtype=fk['dtype']), []
+    groups = _uniform_groups(J, K, conv.memory_size) if conv.tree_select == 'uniform' else []
+    wsizes = [_pow2((s - 1) * D + 1) for _, s, D, _ in groups]
+    _check_size((receptive_field(J, K) - 1 + sum(wsizes)) * B * C, f"the streaming state of {B} sequences (d_model={C}, "
+                f"receptive field {receptive_field(J, K):,})", fk['dtype'], fk['device'])
     if J:
         sizes = [(K - 1) * 2**(l - 1) for l in range(1, J + 1)]
         rings.append(_ring(sizes, [[(K - 1 - k) * 2**(l - 1) for k in range(K - 1)] for l in range(1, J + 1)]))
         st.levels = torch.zeros(sum(sizes), B, C, **fk)
         st.work = _Work(torch.zeros(J + 1 + J * (K - 1), B, C, **fk), torch.zeros(J, B, C, **fk))
     if conv.tree_select == 'uniform':
-        groups = _uniform_groups(J, K, conv.memory_size)
-        rings.append(_ring([_pow2((s - 1) * D + 1) for _, s, D, _ in groups], [[m * D for m in range(s)] for _, s, D, _ in groups]))
+        rings.append(_ring(wsizes, [[m * D for m in range(s)] for _, s, D, _ in groups]))
         # rows of [a_(0..J), b_(1..J)] holding a_0 (row J) and b_j = b_(J-j) (row 2J - j)
         st.b_src = torch.tensor([J if j < 0 else 2 * J - j for j, *_ in groups], device=fk['device'])
         st.windows = torch.zeros(sum(rings[-1][1]), B, C, **fk)
@@ -439,11 +480,11 @@ def _advance(x_t, st, wts, fading:bool):
     return torch.addcmul(torch.linalg.vecdot(win, wts['Wb'], dim=0), wts['w_skip'], x_t)
 
 # %% ../nbs/03_core.ipynb #9a0b1c2d
-def step_matrix(conv:MultiresConv, # a fading-select conv of depth >= 1
+def _step_matrix(conv:MultiresConv, # a fading-select conv of depth >= 1
                 dtype=None # dtype of G (default: the parameters')
                ) -> torch.Tensor: # G (J+1, 1+J(K-1), C): [x_t | past taps] → [a_(0..J-1) | y_t]
     "The streaming step of a fading-select conv as one linear map per channel."
-    if conv.tree_select != 'fading' or conv.depth < 1: raise ValueError("step_matrix needs tree_select='fading' and depth >= 1")
+    if conv.tree_select != 'fading' or conv.depth < 1: raise ValueError("_step_matrix needs tree_select='fading' and depth >= 1")
     wts = _step_weights(conv, dtype)
     J, K, C = conv.depth, conv.kernel_size, conv.d_model
     n = 1 + J * (K - 1)

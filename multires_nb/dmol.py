@@ -9,8 +9,7 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['dmol_n_params', 'dmol_unpack', 'level_index', 'level_value', 'dmol_log_prob', 'bits_per_dim', 'uniforms',
-           'dmol_noise', 'LevelSampler', 'dmol_sample']
+__all__ = ['dmol_n_params', 'level_index', 'level_value', 'dmol_log_prob', 'bits_per_dim', 'dmol_sample']
 
 # %% ../nbs/04_dmol.ipynb #6b4aafd7
 def dmol_n_params(C:int, # channels of the data
@@ -19,7 +18,7 @@ def dmol_n_params(C:int, # channels of the data
     "Number of DMoL parameters per position: n_mix (1 + 2C + C(C-1)/2)."
     return n_mix * (1 + 2 * C + C * (C - 1) // 2)
 
-def dmol_unpack(params:torch.Tensor, # (..., P), P = dmol_n_params(C, n_mix)
+def _dmol_unpack(params:torch.Tensor, # (..., P), P = dmol_n_params(C, n_mix)
                 C:int # channels of the data
                ) -> tuple: # logits (..., n_mix), means, log-scales (..., C, n_mix), couplings (..., C(C-1)/2, n_mix)
     "Split DMoL parameters into their parts; the log-scales clamped at -7, the couplings through tanh."
@@ -70,7 +69,7 @@ def dmol_log_prob(params:torch.Tensor, # DMoL parameters (B, P, N)
     "Log-probability of every position of x under the DMoL parameters of that position."
     if x.dim() != 3 or params.dim() != 3 or params.shape[::2] != x.shape[::2]:
         raise ValueError(f"expected params (B, P, N) and x (B, C, N), got {tuple(params.shape)} and {tuple(x.shape)}")
-    logits, mu, log_s, alpha = dmol_unpack(params.transpose(1, 2), x.shape[1])
+    logits, mu, log_s, alpha = _dmol_unpack(params.transpose(1, 2), x.shape[1])
     k = level_index(x.transpose(1, 2), n_levels)                      # (B, N, C)
     v = level_value(k, n_levels, params.dtype)
     lp = _bin_log_prob(v[..., None], k[..., None], _coupled_means(mu, alpha, v), log_s, n_levels).sum(-2)
@@ -86,26 +85,35 @@ def bits_per_dim(params:torch.Tensor, # DMoL parameters (B, P, N)
 # %% ../nbs/04_dmol.ipynb #b52ad7b4
 _HALF = (torch.float16, torch.bfloat16)
 
-def uniforms(shape, # e.g. (N, B, n_mix + C): one draw per position and sequence
+def _uniforms(shape, # e.g. (N, B, n_mix + C): one draw per position and sequence
              generator:torch.Generator=None, # the source of randomness (default: torch's global one)
              device=None, # where to draw them
              dtype=None, # default: torch's default dtype; float32 instead of a 16-bit float (see above)
              eps:float=1e-6 # the clamp, away from 0 and 1
             ) -> torch.Tensor:
-    "Uniforms in [eps, 1-eps] for `dmol_noise` and `dmol_sample`; in float32 where `dtype` is a 16-bit float."
+    "Uniforms in [eps, 1-eps] for `_dmol_noise` and `dmol_sample`; in float32 where `dtype` is a 16-bit float."
     dtype = dtype or torch.get_default_dtype()
     if dtype in _HALF: dtype = torch.float32
     return torch.rand(shape, generator=generator, device=device, dtype=dtype).clamp_(eps, 1 - eps)
 
-def dmol_noise(u:torch.Tensor, # uniforms (..., n_mix + C) from `uniforms`
+def _dmol_noise(u:torch.Tensor, # uniforms (..., n_mix + C) from `_uniforms`
                n_mix:int # mixture components
               ) -> tuple: # Gumbel terms log(-log u) (..., n_mix), logistic(0, 1) noise (..., C)
     "The noise of a draw from its uniforms; computed in float32 for 16-bit uniforms."
     if u.dtype in _HALF: u = u.float()
     return torch.log(-torch.log(u[..., :n_mix])), torch.log(u[..., n_mix:]) - torch.log1p(-u[..., n_mix:])
 
+# %% ../nbs/04_dmol.ipynb #3cc7902a
+def _draw_map(C:int, n_mix:int, n_levels:int, temperature:float, fk:dict) -> tuple:
+    "The map to draw units: its scale (P,), the offsets of all but the logits (P - n_mix,), the floor of the log-scales."
+    R, c = dmol_n_params(C, 1), (n_levels - 1) / 2
+    full = lambda n, v: torch.full((n,), v, **fk)
+    scale = torch.cat([full(n_mix, 1 / temperature), full(C * n_mix, c), full((R - 1 - C) * n_mix, 1.)])
+    offset = torch.cat([full(C * n_mix, c), full(C * n_mix, math.log(c * temperature)), full((R - 1 - 2 * C) * n_mix, 0.)])
+    return scale, offset, -7. + math.log(c * temperature)                        # the clamp of log-scales at -7, moved
+
 # %% ../nbs/04_dmol.ipynb #a20c3604
-class LevelSampler:
+class _LevelSampler:
     "Draws level indices k (B, C) from DMoL parameters (B, P) in a few operations on buffers it keeps (see above)."
     def __init__(self,
                  batch_size:int, # sequences B drawn together
@@ -119,11 +127,7 @@ class LevelSampler:
         B, R = batch_size, dmol_n_params(C, 1)
         fk = dict(dtype=dtype or torch.get_default_dtype(), device=device)
         self.C, self.n_levels, self.c = C, n_levels, (n_levels - 1) / 2
-        self.floor = -7. + math.log(self.c * temperature)                         # the clamp of log-scales at -7
-        full = lambda n, v: torch.full((n,), v, **fk)
-        self.scale = torch.cat([full(n_mix, 1 / temperature), full(C * n_mix, self.c), full((R - 1 - C) * n_mix, 1.)])
-        self.offset = torch.cat([full(C * n_mix, self.c), full(C * n_mix, math.log(self.c * temperature)),
-                                 full((R - 1 - 2 * C) * n_mix, 0.)])
+        self.scale, self.offset, self.floor = _draw_map(C, n_mix, n_levels, temperature, fk)
         self.z = torch.empty(B, R, n_mix, **fk)                                   # [logits | means | log-scales | couplings]
         self.i = torch.empty(B, 1, 1, dtype=torch.long, device=device)
         self.sel, self.s = torch.empty(B, R, 1, **fk), torch.empty(B, C, **fk)
@@ -169,16 +173,16 @@ class LevelSampler:
 
 # %% ../nbs/04_dmol.ipynb #c87f7dd9
 def _dmol_draw(params, gumbel, noise, n_levels:int, temperature:float=1.):
-    "Draw x (B, C) on the grid from params (B, P) and the noise of `dmol_noise`: gumbel (B, n_mix), noise (B, C)."
+    "Draw x (B, C) on the grid from params (B, P) and the noise of `_dmol_noise`: gumbel (B, n_mix), noise (B, C)."
     (B, n_mix), C = gumbel.shape, noise.shape[-1]
-    draw = LevelSampler(B, C, n_mix, n_levels, temperature, params.dtype, params.device)
+    draw = _LevelSampler(B, C, n_mix, n_levels, temperature, params.dtype, params.device)
     k = draw(params, draw.shift(gumbel), noise, params.new_empty(B, C))
     return level_value(k, n_levels, params.dtype)
 
 def dmol_sample(params:torch.Tensor, # DMoL parameters (B, P)
                 C:int, # channels of the data
                 n_levels:int, # V
-                u:torch.Tensor, # uniforms (B, n_mix + C) in (0, 1), from `uniforms`
+                u:torch.Tensor, # uniforms (B, n_mix + C) in (0, 1), e.g. `torch.rand(B, n_mix + C)`
                 temperature:float=1. # T: 1 draws from P, < 1 sharpens
                ) -> torch.Tensor: # values x (B, C) on the grid, params' dtype
     "Draw one value per sequence from the DMoL, using the uniforms u."
@@ -186,4 +190,4 @@ def dmol_sample(params:torch.Tensor, # DMoL parameters (B, P)
     if u.shape != (params.shape[0], n_mix + C) or params.shape[-1] != dmol_n_params(C, n_mix):
         raise ValueError(f"expected params (B, {dmol_n_params(C, max(n_mix, 1))}) and u (B, n_mix + C) for {C} channel(s), "
                          f"got {tuple(params.shape)} and {tuple(u.shape)}")
-    return _dmol_draw(params, *dmol_noise(u, n_mix), n_levels, temperature)
+    return _dmol_draw(params, *_dmol_noise(u, n_mix), n_levels, temperature)

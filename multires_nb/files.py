@@ -4,35 +4,60 @@
 
 # %% ../nbs/07_files.ipynb #d3293d45
 from __future__ import annotations
-import contextlib, os, pickle, tempfile, zipfile
+import atexit, contextlib, errno, json, os, pickle, socket, tempfile, time, zipfile
 from pathlib import Path
 import torch
+try: import fcntl
+except ImportError: fcntl = None                         # Windows: an exclusive lock file instead
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'atomic_write', 'CheckpointError', 'load_checkpoint', 'save_checkpoint', 'RunDirError', 'run_state',
-           'claim_run_dir', 'remove_run_files']
+__all__ = ['atomic_write', 'CheckpointError', 'load_checkpoint', 'save_checkpoint', 'RunDirError', 'claim_run_dir']
+
+# %% ../nbs/07_files.ipynb #cf88eb6f
+class _Recorder:
+    "A binary file that remembers the OSError of a failed write (`torch.save` rewords one as a RuntimeError)."
+    def __init__(self, f): self.f, self.error = f, None
+    def write(self, b):
+        try: return self.f.write(b)
+        except OSError as e: self.error = e; raise
+    def __getattr__(self, name): return getattr(self.f, name)
+
+# %% ../nbs/07_files.ipynb #65e57443
+def _write_replace(path:Path, data):
+    "Write `data` to a temporary file in `path`'s folder and rename it over `path`; the temporary file never stays."
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name + '.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            r = _Recorder(f)
+            try: data(r) if callable(data) else f.write(data)
+            except RuntimeError:
+                if r.error is not None: raise r.error from None      # the disk's error, not torch's rewording
+                raise
+            f.flush(); os.fsync(f.fileno())
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)                    # mkstemp creates 0600; these files are for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+        raise
 
 # %% ../nbs/07_files.ipynb #6a8fd512
 def atomic_write(path, # the file to (re)write; its folder is created if missing
                  data # bytes, a str (written as UTF-8), or a function `write(f)` of a binary file object
                 ) -> Path: # `path`
     "Write `data` to `path` through a temporary file in the same folder and a rename: never half a file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
     if isinstance(data, str): data = data.encode('utf-8')
     if not (isinstance(data, (bytes, bytearray)) or callable(data)):
         raise TypeError(f"atomic_write expects bytes, a str or a function of a file, got {type(data).__name__}")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name + '.', suffix='.tmp')
     try:
-        with os.fdopen(fd, 'wb') as f:
-            if callable(data): data(f)
-            else: f.write(data)
-            f.flush(); os.fsync(f.fileno())
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)                    # mkstemp creates 0600; these files are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_replace(path, data)
+    except OSError as e:
+        no, why = e.errno, e.strerror or str(e)
+        if isinstance(e, (FileExistsError, NotADirectoryError)) and not path.parent.is_dir():     # a file on the way
+            no, why = errno.ENOTDIR, f"{next(p for p in path.parents if p.exists())} is a file, not a folder"
+        raise (OSError(no, f"cannot write {path}: {why}") if no else OSError(f"cannot write {path}: {why}")) from None
     return path
 
 # %% ../nbs/07_files.ipynb #92d89be9
@@ -47,6 +72,7 @@ def _numpy_scalars() -> list:
     return [scalar, np.dtype] + [type(np.dtype(t)) for t in ('float64', 'float32', 'float16', 'int64', 'int32',
                                                               'int16', 'int8', 'uint8', 'bool')]
 
+# %% ../nbs/07_files.ipynb #791038a7
 def load_checkpoint(path, # a file written by the library (`fit`, `multires_train`, `multires_convert`)
                     map_location='cpu', # where the tensors go, as in `torch.load`
                     expect:tuple=(), # keys the checkpoint must have
@@ -55,7 +81,10 @@ def load_checkpoint(path, # a file written by the library (`fit`, `multires_trai
                    ) -> dict:
     "Read a checkpoint with `torch.load(weights_only=True)`; a clear `CheckpointError` when it is not one."
     path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a checkpoint file")
     if not path.is_file(): raise FileNotFoundError(f"no checkpoint file {str(path)!r}")
+    try: path.open('rb').close()
+    except OSError as e: raise type(e)(e.errno, f"cannot read {path}: {e.strerror}") from None
     if not zipfile.is_zipfile(path):                            # torch.save writes a zip archive
         raise CheckpointError(f"{path}: not a checkpoint archive: the file is truncated, corrupt, or another kind of "
                               f"file; {what}")
@@ -73,6 +102,7 @@ def load_checkpoint(path, # a file written by the library (`fit`, `multires_trai
     if missing: raise CheckpointError(f"{path}: lacks {missing} (has {sorted(ck)[:8]}); {what}")
     return ck
 
+# %% ../nbs/07_files.ipynb #66225532
 def save_checkpoint(obj:dict, # tensors and plain values only, so that `load_checkpoint` can read it back
                     path # the file
                    ) -> Path:
@@ -80,34 +110,88 @@ def save_checkpoint(obj:dict, # tensors and plain values only, so that `load_che
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 # %% ../nbs/07_files.ipynb #c7750d53
-RUN_FILES = ('checkpoint.pt', 'best.pt', 'metrics.json', 'curve.png')
+_RUN_FILES = ('checkpoint.pt', 'best.pt', 'metrics.json', 'curve.png')
 
 class RunDirError(ValueError):
     "A run folder that may not be written as asked."
 
-def run_state(out # a run folder (it need not exist)
-             ) -> str: # 'finished', 'unfinished' or 'empty'
+def _run_state(out # a run folder (it need not exist)
+              ) -> str: # 'finished', 'unfinished' or 'empty'
     "'finished' (metrics.json), 'unfinished' (a checkpoint without metrics), or 'empty'."
     out = Path(out)
     if (out/'metrics.json').exists(): return 'finished'
     return 'unfinished' if (out/'checkpoint.pt').exists() else 'empty'
 
-def claim_run_dir(out=None, # the folder asked for, or None for a new one
-                  name:str='run', # the new folder's name (a suffix -2, -3, ... keeps it new)
-                  base='runs', # where new folders go
-                  resume:bool=False, # continue the run in `out`
-                  overwrite:bool=False # start again in `out` (its run files go when the new run writes its first checkpoint)
-                 ) -> Path:
-    "Where a run may write: a new folder, or `out` if resuming or overwriting it is allowed; raises `RunDirError` otherwise."
-    if resume and overwrite: raise RunDirError("resume and overwrite exclude each other: continue the run or start it again")
-    if out is None:
-        if resume: raise RunDirError("resume needs the folder of the run to continue (--out)")
-        Path(base).mkdir(parents=True, exist_ok=True)
-        for i in range(1, 10**6):
-            p = Path(base)/(name if i == 1 else f"{name}-{i}")
-            try: p.mkdir(); return p                       # created here: reserved for this run
-            except FileExistsError: continue
-    out, state = Path(out), run_state(out)
+# %% ../nbs/07_files.ipynb #ae24386f
+_LOCK = '.lock'
+_held = {}                                  # the run folders this process holds: resolved path -> locked file
+
+def _holder(out:Path) -> str:
+    "Who holds `out`, as its lock file says."
+    try: h = json.loads((out/_LOCK).read_text())
+    except (OSError, ValueError): return "another process"
+    return f"process {h.get('pid')} on {h.get('host')} (since {h.get('since')})"
+
+def _lock(out:Path) -> bool:
+    "Lock `out` for this process without waiting: True if taken now, False if held already; RunDirError if another has it."
+    key = str(out.resolve())
+    if key in _held: return False
+    while True:
+        try: fd = os.open(out/_LOCK, os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL), 0o666)
+        except FileExistsError:                          # without fcntl the file itself is the claim
+            raise RunDirError(f"{out} is in use by another run: {_holder(out)}. If it has ended, remove {out/_LOCK}") from None
+        except OSError as e: raise RunDirError(f"{out} is not writable: {e.strerror}") from None
+        if fcntl is None: break
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunDirError(f"{out} is in use by another run: {_holder(out)}. Wait for it to end, or choose another folder") from None
+        try: same = os.fstat(fd).st_ino == os.stat(out/_LOCK).st_ino     # not a file its holder removed meanwhile
+        except FileNotFoundError: same = False
+        if same: break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), since=time.strftime('%Y-%m-%d %H:%M:%S'))).encode())
+    _held[key] = fd
+    return True
+
+# %% ../nbs/07_files.ipynb #a23d00c7
+def _holds(out) -> bool:
+    "Whether this process holds the run folder `out`."
+    return str(Path(out).resolve()) in _held
+
+def _release_run_dir(out # a run folder claimed by this process (nothing happens otherwise)
+                    ):
+    "Give up this process's claim of `out`: its lock file goes, then the lock. Process exit does the same."
+    fd = _held.pop(str(Path(out).resolve()), None)
+    if fd is None: return
+    with contextlib.suppress(OSError): os.unlink(Path(out)/_LOCK)
+    os.close(fd)
+
+# %% ../nbs/07_files.ipynb #ce6f90d3
+def _make_dir(out:Path):
+    "Create the folder `out` (and its parents), or a RunDirError saying why it cannot be one."
+    try: out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError: raise RunDirError(f"{out} is a file, not a folder") from None
+    except NotADirectoryError:
+        f = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+        raise RunDirError(f"{out} cannot be a folder: {f} is a file") from None
+    except OSError as e: raise RunDirError(f"{out} cannot be created: {e.strerror}") from None
+
+def _new_dir(base:Path, name:str) -> Path:
+    "A new folder `base/name`, or `base/name-2`, `-3`, ...: created here, so no other run can take it."
+    _make_dir(base)
+    for i in range(1, 10**6):
+        p = base/(name if i == 1 else f"{name}-{i}")
+        try: p.mkdir(); return p
+        except FileExistsError: continue
+        except OSError as e: raise RunDirError(f"{p} cannot be created: {e.strerror}") from None
+    raise RunDirError(f"{base} has no free name {name}-N left")
+
+# %% ../nbs/07_files.ipynb #b6745a9b
+def _check_state(out:Path, resume:bool, overwrite:bool):
+    "Refuse a folder holding a run unless it is resumed or overwritten, and a resume with nothing to resume."
+    state = _run_state(out)
     if state != 'empty' and not (resume or overwrite):
         hint = ("it has finished (metrics.json); its results are kept" if state == 'finished' else
                 "it holds an unfinished run (checkpoint.pt)")
@@ -115,9 +199,45 @@ def claim_run_dir(out=None, # the folder asked for, or None for a new one
     if resume and not (out/'checkpoint.pt').exists():
         raise RunDirError(f"nothing to resume in {out}: no checkpoint.pt" + ("; it has finished and its results are kept"
                                                                              if state == 'finished' else ''))
+
+def _remove_temp_files(out:Path):
+    "Remove the temporary files of writes that were killed (`.checkpoint.pt.XXXX.tmp`): no writer of them is alive."
+    for f in _RUN_FILES:
+        for t in out.glob(f'.{f}.*.tmp'): t.unlink(missing_ok=True)
+
+# %% ../nbs/07_files.ipynb #f3f1d50d
+def claim_run_dir(out=None, # the folder asked for, or None for a new one
+                  name:str='run', # the new folder's name (a suffix -2, -3, ... keeps it new)
+                  base='runs', # where new folders go
+                  resume:bool=False, # continue the run in `out`
+                  overwrite:bool=False # start again in `out` (its run files go when the new run writes its first checkpoint)
+                 ) -> Path:
+    "Claim where a run writes: a new folder, or `out` if no other run holds it and resuming or overwriting it is allowed; raises `RunDirError` otherwise."
+    if resume and overwrite: raise RunDirError("resume and overwrite exclude each other: continue the run or start it again")
+    if out is None:
+        if resume: raise RunDirError("resume needs the folder of the run to continue (--out)")
+        out, created = _new_dir(Path(base), name), True
+    else:
+        if not str(out).strip(): raise RunDirError("the run folder is an empty path: give a folder (--out DIR)")
+        out = Path(out)
+        if resume and not out.is_dir(): raise RunDirError(f"nothing to resume in {out}: no checkpoint.pt (no such folder)")
+        created = not out.exists()
+        _make_dir(out)
+    try:
+        taken = _lock(out)
+        try: _check_state(out, resume, overwrite)
+        except RunDirError:
+            if taken: _release_run_dir(out)
+            raise
+    except RunDirError:
+        if created:
+            with contextlib.suppress(OSError): out.rmdir()       # a folder made here, left empty
+        raise
+    if taken: atexit.register(_release_run_dir, out)
+    _remove_temp_files(out)
     return out
 
-def remove_run_files(out # a run folder granted with overwrite=True
-                    ):
+def _remove_run_files(out # a run folder granted with overwrite=True
+                     ):
     "Remove a run's own files from `out` (nothing else): when an overwriting run writes its first checkpoint."
-    for f in RUN_FILES: (Path(out)/f).unlink(missing_ok=True)
+    for f in _RUN_FILES: (Path(out)/f).unlink(missing_ok=True)

@@ -4,20 +4,21 @@
 
 # %% ../nbs/05_models.ipynb #1f9e6dd9
 from __future__ import annotations
+import numbers
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import MultiresConv, TreeState, check_int
+from .core import MultiresConv, TreeState, _check_int, _check_size
 from .wavelets import wavelet_filters
 from .dmol import dmol_n_params, bits_per_dim
 from .generate import sample as _sample
 
 # %% auto #0
-__all__ = ['MODEL_CLASSES', 'PAPER_MODELS', 'reverse_valid', 'MultiresLayer', 'ChannelLayerNorm', 'MultiresBlock', 'masked_mean',
-           'masked_max', 'check_lengths', 'MultiresNet', 'MultiresAR', 'build_model', 'count_params']
+__all__ = ['PAPER_MODELS', 'MultiresLayer', 'MultiresBlock', 'check_lengths', 'MultiresNet', 'MultiresAR', 'build_model',
+           'count_params']
 
 # %% ../nbs/05_models.ipynb #3249f987
-def reverse_valid(x:torch.Tensor, # (B, C, N)
+def _reverse_valid(x:torch.Tensor, # (B, C, N)
                   lengths:torch.Tensor=None # true lengths (B,); None: all N positions
                  ) -> torch.Tensor: # (B, C, N)
     "Each sequence's first `lengths[b]` positions in reverse order; the padding after them stays where it is."
@@ -46,11 +47,11 @@ class MultiresLayer(nn.Module):
                ) -> torch.Tensor:
         y = self.conv(x)
         if self.conv_rev is not None:
-            y = torch.cat([y, reverse_valid(self.conv_rev(reverse_valid(x, lengths)), lengths)], 1)
+            y = torch.cat([y, _reverse_valid(self.conv_rev(_reverse_valid(x, lengths)), lengths)], 1)
         return self.dropout(self.activation(y))
 
 # %% ../nbs/05_models.ipynb #19935ccd
-class ChannelLayerNorm(nn.Module):
+class _ChannelLayerNorm(nn.Module):
     "LayerNorm over the channels of a (B, C, N) tensor, at each position."
     def __init__(self,
                  d_model:int, # channels C
@@ -63,8 +64,8 @@ class ChannelLayerNorm(nn.Module):
         return self.ln(x.transpose(-1, -2)).transpose(-1, -2)
 
 def _make_norm(norm:str, d_model:int) -> nn.Module:
-    "'layer' → ChannelLayerNorm, 'batch' → BatchNorm1d."
-    if norm == 'layer': return ChannelLayerNorm(d_model)
+    "'layer' → _ChannelLayerNorm, 'batch' → BatchNorm1d."
+    if norm == 'layer': return _ChannelLayerNorm(d_model)
     if norm == 'batch': return nn.BatchNorm1d(d_model)
     raise ValueError(f"norm must be 'layer' or 'batch', got {norm!r}")
 
@@ -80,7 +81,7 @@ def _gelu(act:nn.Module, y:torch.Tensor) -> torch.Tensor:
 
 def _norm_step(norm:nn.Module, h:torch.Tensor) -> torch.Tensor:
     "The block's norm on one position h (B, d): the wrapped LayerNorm directly, other norms on a length-1 sequence."
-    if isinstance(norm, ChannelLayerNorm): return norm.ln(h)
+    if isinstance(norm, _ChannelLayerNorm): return norm.ln(h)
     return norm(h[..., None])[..., 0]
 
 # %% ../nbs/05_models.ipynb #aa405ab4
@@ -123,7 +124,7 @@ class MultiresBlock(nn.Module):
     def norm_params(self) -> tuple: # (w, b, eps, is LayerNorm), or None
         "The block's norm as numbers: LayerNorm's, or BatchNorm in eval mode as an affine map (eps 0); None for others."
         norm = self.norm
-        if isinstance(norm, ChannelLayerNorm):
+        if isinstance(norm, _ChannelLayerNorm):
             ln = norm.ln
             return None if ln.weight is None or ln.bias is None else (ln.weight, ln.bias, ln.eps, True)
         if isinstance(norm, nn.BatchNorm1d) and not norm.training and norm.running_mean is not None:
@@ -132,7 +133,7 @@ class MultiresBlock(nn.Module):
         return None
 
 # %% ../nbs/05_models.ipynb #31ef2fae
-def masked_mean(h:torch.Tensor, # (B, C, N)
+def _masked_mean(h:torch.Tensor, # (B, C, N)
                 lengths:torch.Tensor=None # true lengths (B,), valid (see `check_lengths`); None: all N positions
                ) -> torch.Tensor: # (B, C)
     "Mean of h over time, over the first `lengths[b]` positions of sequence b when given (values unchecked)."
@@ -143,7 +144,7 @@ def masked_mean(h:torch.Tensor, # (B, C, N)
     mask = torch.arange(h.shape[-1], device=h.device) < lengths[:, None]
     return (h * mask[:, None]).sum(-1) / lengths[:, None].to(h.dtype)
 
-def masked_max(h:torch.Tensor, # (B, C, N)
+def _masked_max(h:torch.Tensor, # (B, C, N)
                lengths:torch.Tensor=None # true lengths (B,), valid; None: all N positions
               ) -> torch.Tensor: # (B, C)
     "Maximum of h over time, over the first `lengths[b]` positions of sequence b when given."
@@ -154,7 +155,7 @@ def masked_max(h:torch.Tensor, # (B, C, N)
 def check_lengths(lengths:torch.Tensor, # sequence lengths (B,)
                   N:int # the padded length
                  ) -> torch.Tensor: # lengths, unchanged
-    "Refuse lengths that `masked_mean` cannot use: not a 1-d integer tensor, or outside [1, N]. Reads them on the host."
+    "Refuse lengths that `_masked_mean` cannot use: not a 1-d integer tensor, or outside [1, N]. Reads them on the host."
     if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.is_floating_point() or lengths.is_complex():
         raise ValueError(f"lengths must be a 1-d integer tensor, got {getattr(lengths, 'dtype', type(lengths).__name__)} "
                          f"of shape {tuple(getattr(lengths, 'shape', ()))}")
@@ -162,16 +163,52 @@ def check_lengths(lengths:torch.Tensor, # sequence lengths (B,)
         raise ValueError(f"lengths must lie in [1, {N}], got min {lengths.min().item()}, max {lengths.max().item()}")
     return lengths
 
-# %% ../nbs/05_models.ipynb #858b4078
+# %% ../nbs/05_models.ipynb #3afe2ed8
 def _wavelet_config(wavelet):
     "The `wavelet` argument as a config value JSON and a weights-only checkpoint can hold: None, a name, or [h0, h1] lists."
     return wavelet if wavelet is None or isinstance(wavelet, str) else [h.tolist() for h in wavelet_filters(wavelet)]
 
+def _config(name:str, args:dict) -> dict:
+    "A model's `config` from the arguments of its constructor (`locals()` on entry): the class name, then the arguments."
+    return dict({'class': name}, **{k: _wavelet_config(v) if k == 'wavelet' else v for k, v in args.items()
+                                    if k not in ('self', '__class__')})
+
+def _blocks(n_layers:int, d_model:int, conv_kw:dict, **block_kw) -> nn.ModuleList:
+    "`n_layers` MultiresBlocks of `d_model` channels, their MultiresConvs built with `conv_kw`."
+    return nn.ModuleList([MultiresBlock(d_model, **block_kw, **conv_kw) for _ in range(n_layers)])
+
+def _check_model_size(name:str, d_model:int, n_layers:int, per_block:int, rest:int):
+    "Refuse a model whose parameters, at least `n_layers * per_block + rest` numbers, exceed the memory (see core)."
+    _check_size(n_layers * per_block + rest, f"{name}'s parameters (d_model={d_model}, n_layers={n_layers})")
+
+# %% ../nbs/05_models.ipynb #76f67fd5
+def _make_encoder(encoder:str, d_input, n_tokens, d_model:int) -> nn.Module:
+    "The classifier's encoder: 'linear' (1x1 conv from d_input channels) or 'embedding' (n_tokens ids)."
+    if encoder == 'linear':
+        if d_input is None: raise ValueError("encoder='linear' needs d_input (the channels of the input)")
+        return nn.Conv1d(_check_int('d_input', d_input, 1), d_model, 1)
+    if encoder == 'embedding':
+        if n_tokens is None: raise ValueError("encoder='embedding' needs n_tokens (the vocabulary size)")
+        return nn.Embedding(_check_int('n_tokens', n_tokens, 1), d_model)
+    raise ValueError(f"encoder must be 'linear' or 'embedding', got {encoder!r}")
+
+def _encode(net, x:torch.Tensor) -> torch.Tensor:
+    "Check the input kind of `net` and map it to (B, d_model, N)."
+    if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresNet expects a torch.Tensor, got {type(x).__name__}")
+    if net.encoder_kind == 'embedding':
+        if x.dtype not in (torch.int64, torch.int32) or x.dim() != 2:
+            raise ValueError(f"encoder='embedding' expects token ids, an integer tensor of shape (B, N); got {x.dtype} of shape {tuple(x.shape)}")
+        return net.encoder(x).transpose(1, 2)
+    if not x.is_floating_point() or x.dim() != 3 or x.shape[1] != net.d_input:
+        raise ValueError(f"encoder='linear' expects a float tensor of shape (B, d_input={net.d_input}, N); got {x.dtype} of shape {tuple(x.shape)}")
+    return net.encoder(x)
+
+# %% ../nbs/05_models.ipynb #7d151d79
 class MultiresNet(nn.Module):
     "Encoder → `n_layers` MultiresBlocks → (masked) mean over time → Linear: logits (B, d_output)."
     def __init__(self,
-                 d_input:int, # input channels (for encoder='linear')
-                 d_output:int, # classes (or labels) of the logits
+                 d_input:int=None, # input channels, for encoder='linear' (unused by 'embedding')
+                 d_output:int=None, # classes (or labels) of the logits: required
                  d_model:int=256, # channels d of the blocks
                  n_layers:int=4, # number of MultiresBlocks
                  kernel_size:int=None, # filter length K (default 2, or the wavelet's length)
@@ -188,35 +225,24 @@ class MultiresNet(nn.Module):
                  bidirectional:bool=False, # every layer also reads each sequence backwards (not causal; see below)
                  pool:str='mean' # 'mean' over time, or 'meanmax': the mean and the maximum, side by side
                 ):
+        cfg = _config('MultiresNet', locals())
         super().__init__()
+        if d_output is None: raise TypeError("MultiresNet needs d_output (the number of classes or labels)")
+        for nm, v, lo in (('d_output', d_output, 1), ('d_model', d_model, 1), ('n_layers', n_layers, 0)): _check_int(nm, v, lo)
         if pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {pool!r}")
-        self.config = dict({'class': 'MultiresNet'}, d_input=d_input, d_output=d_output, d_model=d_model, n_layers=n_layers,
-                           kernel_size=kernel_size, seq_len=seq_len, depth=depth, dropout=dropout, norm=norm, encoder=encoder,
-                           n_tokens=n_tokens, tree_select=tree_select, memory_size=memory_size, wavelet=_wavelet_config(wavelet),
-                           indep_res_init=indep_res_init, bidirectional=bidirectional, pool=pool)
-        self.pool = pool
-        self.d_input, self.d_output, self.d_model, self.encoder_kind = d_input, d_output, d_model, encoder
-        if encoder == 'linear': self.encoder = nn.Conv1d(d_input, d_model, 1)
-        elif encoder == 'embedding':
-            if n_tokens is None: raise ValueError("encoder='embedding' needs n_tokens (the vocabulary size)")
-            self.encoder = nn.Embedding(n_tokens, d_model)
-        else: raise ValueError(f"encoder must be 'linear' or 'embedding', got {encoder!r}")
+        _check_model_size('MultiresNet', d_model, n_layers, (4 if bidirectional else 2) * d_model**2,
+                          ((n_tokens or 0) if encoder == 'embedding' else (d_input or 0)) * d_model + d_model * d_output)
+        self.config, self.pool, self.encoder_kind = cfg, pool, encoder
+        self.d_input, self.d_output, self.d_model = d_input, d_output, d_model
+        self.encoder = _make_encoder(encoder, d_input, n_tokens, d_model)
         conv_kw = dict(kernel_size=kernel_size, seq_len=seq_len, depth=depth, tree_select=tree_select,
                        memory_size=memory_size, wavelet=wavelet, indep_res_init=indep_res_init)
-        self.blocks = nn.ModuleList([MultiresBlock(d_model, dropout=dropout, norm=norm, bidirectional=bidirectional,
-                                                   **conv_kw) for _ in range(n_layers)])
+        self.blocks = _blocks(n_layers, d_model, conv_kw, dropout=dropout, norm=norm, bidirectional=bidirectional)
         self.head = nn.Linear((2 if pool == 'meanmax' else 1) * d_model, d_output)
 
     def encode(self, x:torch.Tensor) -> torch.Tensor:
         "Check the input kind and map it to (B, d_model, N)."
-        if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresNet expects a torch.Tensor, got {type(x).__name__}")
-        if self.encoder_kind == 'embedding':
-            if x.dtype not in (torch.int64, torch.int32) or x.dim() != 2:
-                raise ValueError(f"encoder='embedding' expects token ids, an integer tensor of shape (B, N); got {x.dtype} of shape {tuple(x.shape)}")
-            return self.encoder(x).transpose(1, 2)
-        if not x.is_floating_point() or x.dim() != 3 or x.shape[1] != self.d_input:
-            raise ValueError(f"encoder='linear' expects a float tensor of shape (B, d_input={self.d_input}, N); got {x.dtype} of shape {tuple(x.shape)}")
-        return self.encoder(x)
+        return _encode(self, x)
 
     def features(self, x:torch.Tensor, lengths:torch.Tensor=None) -> torch.Tensor:
         "Output of the last block, (B, d_model, N)."
@@ -228,15 +254,67 @@ class MultiresNet(nn.Module):
                 lengths:torch.Tensor=None # true lengths (B,) of padded sequences, valid (see `check_lengths`)
                ) -> torch.Tensor: # logits (B, d_output)
         h = self.features(x, lengths)
-        pooled = masked_mean(h, lengths)
-        if self.pool == 'meanmax': pooled = torch.cat([pooled, masked_max(h, lengths)], 1)
+        pooled = _masked_mean(h, lengths)
+        if self.pool == 'meanmax': pooled = torch.cat([pooled, _masked_max(h, lengths)], 1)
         return self.head(pooled)
 
-# %% ../nbs/05_models.ipynb #df681749
+# %% ../nbs/05_models.ipynb #88be8fd5
 def _shift_right(x:torch.Tensor) -> torch.Tensor:
     "x̃[..., n] = x[..., n-1], x̃[..., 0] = 0."
     return F.pad(x[..., :-1], (1, 0))
 
+def _check_ar_input(model, x):
+    "Refuse what is not a float tensor (B, d_input, N)."
+    if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresAR expects a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point() or x.dim() != 3 or x.shape[1] != model.d_input:
+        raise ValueError(f"MultiresAR expects a float tensor of shape (B, d_input={model.d_input}, N) scaled to [-1, 1], "
+                         f"got {x.dtype} of shape {tuple(x.shape)}")
+
+def _ar_config(args:dict) -> tuple:
+    "MultiresAR's `config` from its arguments, checked (n_classes only when given), and its convs' arguments."
+    cfg = _config('MultiresAR', args)
+    if cfg['n_classes'] is None: del cfg['n_classes']                    # an unconditional model's config as before
+    for nm, lo in (('d_input', 1), ('d_model', 1), ('n_mix', 1), ('n_levels', 2), ('n_layers', 0), ('n_classes', 1)):
+        if nm in cfg: _check_int(nm, cfg[nm], lo)
+    d, C, k = cfg['d_model'], cfg['d_input'], cfg.get('n_classes', 0)
+    _check_model_size('MultiresAR', d, cfg['n_layers'], 3 * d**2, (C + dmol_n_params(C, cfg['n_mix']) + k) * d)
+    return cfg, {a: args[a] for a in ('kernel_size', 'seq_len', 'depth', 'tree_select', 'memory_size', 'wavelet', 'indep_res_init')}
+
+@torch.no_grad()
+def _ar_step(model, x_prev:torch.Tensor, states:list, labels=None) -> torch.Tensor:
+    "`MultiresAR.step`: the encoder (plus the class embedding), every block's step, the head, on one position."
+    if x_prev.dim() != 2 or x_prev.shape[1] != model.d_input:
+        raise ValueError(f"step expects x_prev of shape (B, d_input={model.d_input}), got {tuple(x_prev.shape)}")
+    h, labels = _pointwise(model.encoder, x_prev), _class_labels(model, labels, x_prev.shape[0])
+    if labels is not None: h = h + model.class_emb(labels)
+    for blk, st in zip(model.blocks, states): h = blk.step(h, st)
+    return _pointwise(model.head, h)
+
+# %% ../nbs/05_models.ipynb #a7c0e101
+def _class_labels(model, labels, B:int, what:str='labels'):
+    "`labels` (an int, or integers (B,)) as int64 (B,) on the model's device, checked; None for an unconditional model."
+    k = model.n_classes
+    if k is None:
+        if labels is None: return None
+        raise ValueError(f"{what} given, but this MultiresAR is unconditional (built without n_classes)")
+    if labels is None: raise ValueError(f"this MultiresAR is class-conditional (n_classes={k}): pass {what}, integers in 0..{k - 1}")
+    if isinstance(labels, numbers.Integral) and not isinstance(labels, bool): labels = torch.full((B,), int(labels))
+    if not isinstance(labels, torch.Tensor) or labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool \
+       or labels.shape != (B,):
+        got = f"{labels.dtype} of shape {tuple(labels.shape)}" if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"{what} must be an int or an integer tensor of shape ({B},), got {got}")
+    labels = labels.to(model.head.weight.device, torch.long)
+    if B and ((labels < 0) | (labels >= k)).any():
+        raise ValueError(f"{what} must lie in 0..{k - 1} (n_classes={k}), got min {labels.min().item()}, max {labels.max().item()}")
+    return labels
+
+def _block_input(model, x:torch.Tensor, labels=None) -> torch.Tensor:
+    "The first block's input (B, d_model, N): the encoder of x shifted right, plus the class embedding at every position."
+    _check_ar_input(model, x)
+    h, labels = model.encoder(_shift_right(x)), _class_labels(model, labels, x.shape[0])
+    return h if labels is None else h + model.class_emb(labels)[..., None]
+
+# %% ../nbs/05_models.ipynb #dd85a7a8
 class MultiresAR(nn.Module):
     "Autoregressive MultiresConv model: x (B, d_input, N) in [-1, 1] → DMoL parameters (B, P, N) of p(x_n | x_<n)."
     def __init__(self,
@@ -253,88 +331,72 @@ class MultiresAR(nn.Module):
                  tree_select:str='fading', # 'fading' or 'uniform' (see core)
                  memory_size:int=None, # M, for tree_select='uniform'
                  wavelet=None, # initialise h0, h1 with this orthogonal wavelet (a name, a pywt.Wavelet or (h0, h1))
-                 indep_res_init:bool=False # skip weights from U(-1, 1)
+                 indep_res_init:bool=False, # skip weights from U(-1, 1)
+                 n_classes:int=None # k: a class-conditional model of labels 0..k-1 (see above); None: unconditional
                 ):
+        cfg, conv_kw = _ar_config(locals())
         super().__init__()
-        for nm, v, lo in (('d_input', d_input, 1), ('n_mix', n_mix, 1), ('n_levels', n_levels, 2), ('n_layers', n_layers, 0)):
-            check_int(nm, v, lo)
-        self.config = dict({'class': 'MultiresAR'}, d_input=d_input, d_model=d_model, n_layers=n_layers,
-                           kernel_size=kernel_size, seq_len=seq_len, depth=depth, dropout=dropout, norm=norm, n_mix=n_mix,
-                           n_levels=n_levels, tree_select=tree_select, memory_size=memory_size, wavelet=_wavelet_config(wavelet),
-                           indep_res_init=indep_res_init)
-        self.d_input, self.d_model, self.n_mix, self.n_levels, self.seq_len = d_input, d_model, n_mix, n_levels, seq_len
-        conv_kw = dict(kernel_size=kernel_size, seq_len=seq_len, depth=depth, tree_select=tree_select,
-                       memory_size=memory_size, wavelet=wavelet, indep_res_init=indep_res_init)
+        self.config, self.d_input, self.d_model, self.n_mix, self.n_levels, self.seq_len = cfg, d_input, d_model, n_mix, n_levels, seq_len
         self.encoder = nn.Conv1d(d_input, d_model, 1)
-        self.blocks = nn.ModuleList([MultiresBlock(d_model, dropout=dropout, norm=norm, mix_conv=True, **conv_kw)
-                                     for _ in range(n_layers)])
+        self.blocks = _blocks(n_layers, d_model, conv_kw, dropout=dropout, norm=norm, mix_conv=True)
         self.head = nn.Conv1d(d_model, dmol_n_params(d_input, n_mix), 1)
-
-    def _check_input(self, x):
-        if not isinstance(x, torch.Tensor): raise TypeError(f"MultiresAR expects a torch.Tensor, got {type(x).__name__}")
-        if not x.is_floating_point() or x.dim() != 3 or x.shape[1] != self.d_input:
-            raise ValueError(f"MultiresAR expects a float tensor of shape (B, d_input={self.d_input}, N) scaled to [-1, 1], "
-                             f"got {x.dtype} of shape {tuple(x.shape)}")
-
-    def forward(self, x:torch.Tensor # values on the grid (B, d_input, N)
-               ) -> torch.Tensor: # DMoL parameters (B, P, N); those at n depend on x_<n only
-        self._check_input(x)
-        h = self.encoder(_shift_right(x))
+        self.n_classes, self.class_emb = n_classes, (nn.Embedding(n_classes, d_model) if n_classes else None)
+    _labels, _block_input = _class_labels, _block_input         # the checked labels and the first block's input, for generate
+    def forward(self, x:torch.Tensor, # values on the grid (B, d_input, N)
+                labels=None # the classes (B,) (or one int) of a class-conditional model; None otherwise
+               ) -> torch.Tensor: # DMoL parameters (B, P, N); those at n depend on x_<n (and the label) only
+        h = self._block_input(x, labels)
         for blk in self.blocks: h = blk(h)
         return self.head(h)
-
-    def loss(self, x:torch.Tensor # values on the grid (B, d_input, N)
+    def loss(self, x:torch.Tensor, # values on the grid (B, d_input, N)
+             labels=None # the classes (B,) of a class-conditional model
             ) -> torch.Tensor: # a scalar
-        "Bits per dimension of x under the model."
-        params = self(x)                                  # under autocast the head's output is half precision;
-        with torch.autocast(x.device.type, enabled=False):  # the likelihood's bins need float32
-            return bits_per_dim(params.float(), x, self.n_levels)
-
+        "Bits per dimension of x under the model (the likelihood's bins in float32, also under autocast)."
+        params = self(x, labels)                          # under autocast the head's output is half precision
+        with torch.autocast(x.device.type, enabled=False): return bits_per_dim(params.float(), x, self.n_levels)
     def init_state(self, batch_size:int # sequences B stepped together
                   ) -> list: # one TreeState per block
         "Zero streaming states of all blocks, for `step`."
         return [blk.layer.conv.init_state(batch_size) for blk in self.blocks]
-
-    @torch.no_grad()
     def step(self, x_prev:torch.Tensor, # x_{t-1} (B, d_input) on the grid (zeros at t = 0)
-             states:list # from `init_state`; advanced in place
+             states:list, # from `init_state`; advanced in place
+             labels=None # the classes (B,) (or one int) of a class-conditional model
             ) -> torch.Tensor: # DMoL parameters at t, (B, P)
         "One position of the model in eval mode, without autograd (see above)."
-        if x_prev.dim() != 2 or x_prev.shape[1] != self.d_input:
-            raise ValueError(f"step expects x_prev of shape (B, d_input={self.d_input}), got {tuple(x_prev.shape)}")
-        h = _pointwise(self.encoder, x_prev)
-        for blk, st in zip(self.blocks, states): h = blk.step(h, st)
-        return _pointwise(self.head, h)
-
+        return _ar_step(self, x_prev, states, labels)
     def generate(self, n_samples:int, # sequences to draw
                  seq_len:int=None, # positions to draw (default: the model's seq_len)
                  seed:int=None, # of the generator on the model's device (None: a random seed)
                  temperature:float=1., # T: 1 samples the model, < 1 sharpens
-                 backend:str='auto' # 'auto', 'kernel', 'plan', 'step' or 'recompute' (see `multires_nb.generate.sample`)
+                 backend:str='auto', # 'auto', 'kernel', 'plan', 'step' or 'recompute' (see `multires_nb.generate.sample`)
+                 prefix:torch.Tensor=None, # the first P positions, values on the grid (n_samples or 1, d_input, P) or (d_input, P)
+                 label=None # the class to draw, an int or (n_samples,) integers, for a class-conditional model
                 ) -> torch.Tensor: # values (n_samples, d_input, seq_len) on the grid
-        "Draw sequences from the model, in eval mode (the training flag is restored): `multires_nb.generate.sample`."
-        return _sample(self, n_samples, seq_len, backend=backend, seed=seed, temperature=temperature)
+        "Draw sequences (continuing `prefix`, of class `label`) in eval mode, the training flag restored: `multires_nb.generate.sample`."
+        return _sample(self, n_samples, seq_len, backend=backend, seed=seed, temperature=temperature, prefix=prefix, label=label)
 
 # %% ../nbs/05_models.ipynb #913af916
-MODEL_CLASSES = {'MultiresNet': MultiresNet, 'MultiresAR': MultiresAR, 'MultiresLayer': MultiresLayer, 'MultiresConv': MultiresConv}
+_MODEL_CLASSES = {'MultiresNet': MultiresNet, 'MultiresAR': MultiresAR, 'MultiresLayer': MultiresLayer, 'MultiresConv': MultiresConv}
 
-def build_model(config:dict # a model's `config`: 'class' (a key of MODEL_CLASSES) and its constructor arguments
+def build_model(config:dict # a model's `config`: 'class' (a key of _MODEL_CLASSES) and its constructor arguments
                ) -> nn.Module: # a new model, freshly initialised
     "Rebuild a library model from its `config`."
     cfg = dict(config)
     name = cfg.pop('class', None)
-    if name not in MODEL_CLASSES:
-        raise ValueError(f"config['class'] must be one of {sorted(MODEL_CLASSES)}, got {name!r}")
-    return MODEL_CLASSES[name](**cfg)
+    if name not in _MODEL_CLASSES:
+        raise ValueError(f"config['class'] must be one of {sorted(_MODEL_CLASSES)}, got {name!r}")
+    return _MODEL_CLASSES[name](**cfg)
 
 # %% ../nbs/05_models.ipynb #888f42b2
-PAPER_MODELS = {
-    'scifar': dict(d_input=3, d_output=10, d_model=256, n_layers=10, kernel_size=2, seq_len=1024, norm='layer',
+PAPER_MODELS = {   # the paper's models, by the name of their task: the one place their sizes are written
+    'scifar': dict({'class': 'MultiresNet'}, d_input=3, d_output=10, d_model=256, n_layers=10, kernel_size=2, seq_len=1024, norm='layer',
                    dropout=0.25, indep_res_init=False),
-    'listops': dict(d_input=1, d_output=10, d_model=128, n_layers=10, kernel_size=4, seq_len=2048, norm='batch',
+    'listops': dict({'class': 'MultiresNet'}, d_input=1, d_output=10, d_model=128, n_layers=10, kernel_size=4, seq_len=2048, norm='batch',
                     dropout=0.1, indep_res_init=True, encoder='embedding', n_tokens=18),
-    'ptbxl': dict(d_input=12, d_output=71, d_model=128, n_layers=6, kernel_size=2, seq_len=1000, norm='layer',
-                  dropout=0.2, indep_res_init=False),
+    'ptbxl': dict({'class': 'MultiresNet'}, d_input=12, d_output=71, d_model=128, n_layers=6, kernel_size=2, seq_len=1000,
+                  norm='layer', dropout=0.2, indep_res_init=False),
+    'ar-cifar10': dict({'class': 'MultiresAR'}, d_input=3, d_model=512, n_layers=48, kernel_size=4, seq_len=1024,
+                       norm='layer', dropout=0.1, indep_res_init=True, n_mix=10),
 }
 
 def count_params(model:nn.Module # any torch module

@@ -4,16 +4,16 @@
 
 # %% ../nbs/11_tasks.ipynb #29b9d781
 from __future__ import annotations
-from dataclasses import dataclass, field, fields, asdict, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
-import numpy as np
 import torch
-from .models import MultiresNet, MultiresAR
-from . import data as _data
+from .models import MultiresNet, MultiresAR, PAPER_MODELS
+from .data import load_data, _npz_keys
+from . import benchmarks as _bm
 
 # %% auto #0
-__all__ = ['RECIPES', 'TASKS', 'MODEL_OPTIONS', 'Recipe', 'Task', 'get_task', 'data_task', 'build_model_for']
+__all__ = ['Recipe', 'get_task', 'build_model_for']
 
 # %% ../nbs/11_tasks.ipynb #04b7c787
 @dataclass(frozen=True)
@@ -33,43 +33,57 @@ class Recipe:
     epochs:int=50 # passes over the training data
     batch_size:int=64 # global batch
 
-    def model_kw(self) -> dict:
-        "The arguments of the model's constructor."
+    def model_kw(self, **overrides) -> dict:
+        "The model's constructor arguments, with `overrides` (None values ignored); a wavelet sets K unless kernel_size is given."
         kw = {k: getattr(self, k) for k in ('d_model', 'n_layers', 'kernel_size', 'norm', 'dropout', 'indep_res_init')}
-        return kw if self.n_mix is None else {**kw, 'n_mix': self.n_mix}
+        if self.n_mix is not None: kw['n_mix'] = self.n_mix
+        over = {k: v for k, v in overrides.items() if v is not None}
+        if over.get('wavelet') is not None and 'kernel_size' not in over: kw['kernel_size'] = None   # the wavelet's length
+        return {**kw, **over}
 
     def fit_kw(self) -> dict:
         "The arguments of `fit`."
         return {k: getattr(self, k) for k in ('optimizer', 'lr', 'weight_decay', 'warmup_epochs', 'epochs', 'batch_size')}
 
+# %% ../nbs/11_tasks.ipynb #c3d4e5f6
+def _paper(name:str, # a key of `PAPER_MODELS`, the paper's models
+           **schedule # the training schedule: optimizer, lr, weight_decay, warmup_epochs, epochs, batch_size
+          ) -> Recipe:
+    "The paper's recipe for `name`: its model's sizes from `PAPER_MODELS`, and the training schedule."
+    m = PAPER_MODELS[name]
+    return Recipe(**{k: m[k] for k in ('d_model', 'n_layers', 'kernel_size', 'norm', 'dropout', 'indep_res_init', 'n_mix')
+                     if k in m}, **schedule)
+
 _MNIST1D = Recipe(64, 4, 2, 'layer', 0.1, lr=4e-3, weight_decay=0.05, epochs=50, batch_size=64)
-_LISTOPS = Recipe(128, 10, 4, 'batch', 0.1, True, lr=3e-3, weight_decay=0.03, warmup_epochs=1, epochs=100, batch_size=50)
+_LISTOPS = _paper('listops', lr=3e-3, weight_decay=0.03, warmup_epochs=1, epochs=100, batch_size=50)
 _AR_DIGITS = Recipe(64, 4, 2, 'layer', 0.1, n_mix=5, optimizer='adam', lr=3e-3, weight_decay=0., epochs=40, batch_size=32)
 _YOURS = Recipe(64, 4, 2, 'layer', 0.1, lr=4e-3, weight_decay=0.05, warmup_epochs=1, epochs=50, batch_size=64)
-RECIPES = {
+_RECIPES = {
     'mnist1d': {'small': _MNIST1D, 'paper': _MNIST1D},
     'scifar': {'small': Recipe(64, 4, 2, 'layer', 0.1, lr=4e-3, weight_decay=0.01, epochs=5, batch_size=50),
-               'paper': Recipe(256, 10, 2, 'layer', 0.25, lr=4.5e-3, weight_decay=0.01, epochs=250, batch_size=50)},
+               'paper': _paper('scifar', lr=4.5e-3, weight_decay=0.01, epochs=250, batch_size=50)},
     'listops': {'small': replace(_LISTOPS, d_model=64, n_layers=4, epochs=5), 'paper': _LISTOPS},
     'listops-gen': {'small': replace(_LISTOPS, d_model=64, n_layers=4, epochs=30), 'paper': _LISTOPS},
     'ptbxl': {'small': Recipe(64, 4, 2, 'layer', 0.2, lr=4.5e-3, weight_decay=0.06, warmup_epochs=1, epochs=10, batch_size=50),
-              'paper': Recipe(128, 6, 2, 'layer', 0.2, lr=4.5e-3, weight_decay=0.06, warmup_epochs=5, epochs=100, batch_size=50)},
+              'paper': _paper('ptbxl', lr=4.5e-3, weight_decay=0.06, warmup_epochs=5, epochs=100, batch_size=50)},
     'ar-digits': {'small': _AR_DIGITS, 'paper': _AR_DIGITS},
     'ar-cifar10': {'small': Recipe(64, 4, 2, 'layer', 0.1, n_mix=10, optimizer='adam', lr=1e-3, weight_decay=0., epochs=5, batch_size=32),
-                   'paper': Recipe(512, 48, 4, 'layer', 0.1, True, n_mix=10, optimizer='adam', lr=1e-3, weight_decay=0., epochs=250, batch_size=64)},
+                   'paper': _paper('ar-cifar10', optimizer='adam', lr=1e-3, weight_decay=0., epochs=250, batch_size=64)},
     'toy': {'small': Recipe(16, 2, 2, 'layer', 0.1, lr=1e-2, weight_decay=0.01, warmup_epochs=1, epochs=3, batch_size=32)},
     'data': {'small': _YOURS, 'paper': _YOURS},
 }
 
 # %% ../nbs/11_tasks.ipynb #952e7516
 @dataclass(frozen=True)
-class Task:
+class _Task:
     "A named task: how to load its data, its recipes, and what it does with the data folder."
     name:str # as in `multires_train --task NAME`
-    load:Callable # `load(data_dir, seed) -> TaskData`; `seed` is the run's `--seed`, passed to the loader's seeded part
+    load:Callable # `load(data_dir, seed) -> DataSplits`; `seed` is the run's `--seed`, passed to the loader's seeded part
     recipes:dict # configuration name -> Recipe
     data_dir:str=None # 'read' (needs existing files), 'write' (generates or downloads into it) or None
     about:str='' # one line for `--help`
+    n_classes:int=None # classes of the data, for a class-conditional model (`multires_train --conditional`); None: none
+    load_labelled:Callable=None # `load_labelled(data_dir, seed) -> DataSplits` of `(levels, class)` items, the same split
 
 def _toy(data_dir=None, seed=0, n_train=256, multilabel=False):
     "A synthetic task for tests: x (2, 32) Gaussian, the class tells the signs of the channels' means (4 classes)."
@@ -78,55 +92,64 @@ def _toy(data_dir=None, seed=0, n_train=256, multilabel=False):
         x = torch.randn(n, 2, 32, generator=g)
         m0, m1, tail = x[:, 0].mean(-1) > 0, x[:, 1].mean(-1) > 0, x[:, 0, -8:].mean(-1) > 0
         return x, (torch.stack([m0, m1, tail], 1).float() if multilabel else m0.long() + 2 * m1.long())
-    return _data.arrays_task(arrays(n_train, 0), arrays(64, 1), arrays(64, 2), name='toy')
+    return load_data(arrays(n_train, 0), arrays(64, 1), arrays(64, 2), name='toy')
 
-def _ptbxl(sub): return lambda data_dir, seed: _data.ptbxl_task(data_dir, sub)
+# %% ../nbs/11_tasks.ipynb #f4e5d6c7
+def _ptbxl(labels): return lambda data_dir, seed: _bm.ptbxl(data_dir, labels)
 
-TASKS = {t.name: t for t in [
-    Task('mnist1d', lambda d, s: _data.mnist1d_task(d, seed=s), RECIPES['mnist1d'], 'write', "MNIST-1D, generated locally (the default)"),
-    Task('listops', lambda d, s: _data.listops_task(d), RECIPES['listops'], 'read', "LRA ListOps (the LRA release in DATA_DIR)"),
-    Task('listops-gen', lambda d, s: _data.listops_gen_task(d, seed=s), RECIPES['listops-gen'], 'write', "short ListOps generated with the LRA recipe"),
-    Task('scifar', lambda d, s: _data.scifar_task(d, seed=s), RECIPES['scifar'], 'write', "sequential CIFAR-10 (torchvision downloads it)"),
-    *[Task(f'ptbxl-{sub}', _ptbxl(sub), RECIPES['ptbxl'], 'read', f"PTB-XL, the '{sub}' labels (PhysioNet files in DATA_DIR)")
-      for sub in _data.PTBXL_TASKS],
-    Task('ptbxl', _ptbxl('all'), RECIPES['ptbxl'], 'read', "PTB-XL, all 71 labels (= ptbxl-all)"),
-    Task('ar-digits', lambda d, s: _data.ar_digits_task(seed=s), RECIPES['ar-digits'], None, "8x8 digits, autoregressive (bits/dim)"),
-    Task('ar-cifar10', lambda d, s: _data.ar_cifar10_task(d, seed=s), RECIPES['ar-cifar10'], 'write', "CIFAR-10, autoregressive (bits/dim)"),
-    Task('toy', lambda d, s: _toy(), RECIPES['toy'], None, "a synthetic task for tests"),
+_TASKS = {t.name: t for t in [
+    _Task('mnist1d', lambda d, s: _bm.mnist1d(d, seed=s), _RECIPES['mnist1d'], 'write', "MNIST-1D, generated locally (the default)"),
+    _Task('listops', lambda d, s: _bm.listops(d), _RECIPES['listops'], 'read', "LRA ListOps (the LRA release in DATA_DIR)"),
+    _Task('listops-gen', lambda d, s: _bm.listops_gen(d, seed=s), _RECIPES['listops-gen'], 'write', "short ListOps generated with the LRA recipe"),
+    _Task('scifar', lambda d, s: _bm.cifar10(d, seed=s), _RECIPES['scifar'], 'write', "sequential CIFAR-10 (torchvision downloads it)"),
+    *[_Task(f'ptbxl-{sub}', _ptbxl(sub), _RECIPES['ptbxl'], 'read', f"PTB-XL, the '{sub}' labels (PhysioNet files in DATA_DIR)")
+      for sub in _bm._PTBXL_LABELS],
+    _Task('ptbxl', _ptbxl('all'), _RECIPES['ptbxl'], 'read', "PTB-XL, all 71 labels (= ptbxl-all)"),
+    _Task('ar-digits', lambda d, s: _bm.digits(seed=s), _RECIPES['ar-digits'], None, "8x8 digits, autoregressive (bits/dim)",
+          n_classes=10, load_labelled=lambda d, s: _bm.digits(seed=s, labels=True)),
+    _Task('ar-cifar10', lambda d, s: _bm.cifar10(d, seed=s, levels=True), _RECIPES['ar-cifar10'], 'write', "CIFAR-10, autoregressive (bits/dim)"),
+    _Task('toy', lambda d, s: _toy(), _RECIPES['toy'], None, "a synthetic task for tests"),
 ]}
 
-def get_task(name:str # a key of `TASKS`, as in `multires_train --task NAME`
-            ) -> Task:
+def get_task(name:str # a task's name, as in `multires_train --task NAME`
+            ) -> _Task:
     "The task called `name`, or a ValueError that lists them."
-    if name not in TASKS: raise ValueError(f"unknown task {name!r}; the tasks are {', '.join(t for t in TASKS if t != 'toy')} (or --data FILE.npz for yours)")
-    return TASKS[name]
+    if name not in _TASKS: raise ValueError(f"unknown task {name!r}; the tasks are {', '.join(t for t in _TASKS if t != 'toy')} (or --data FILE.npz for yours)")
+    return _TASKS[name]
 
-def data_task(path # a .npz file with the keys of `NPZ_KEYS` (`multires_train --data FILE.npz`)
-             ) -> Task: # named 'data'; its loader's seed is the seed of the train / val split when the file has no `X_val`
-    "Your own data: the arrays of an `.npz` file (see `npz_task`) as a task, with the 'data' recipe."
+def _data_task(path # a .npz file with the keys `load_data` reads (`multires_train --data FILE.npz`)
+              ) -> _Task: # named 'data'; its loader's seed is the seed of the train / val split when the file has no `X_val`
+    "Your own data: the arrays of an `.npz` file as a task, with the 'data' recipe; the file's keys are checked now."
     path = Path(path)
-    return Task('data', lambda d, s: _data.npz_task(path, seed=s), RECIPES['data'], None, f"your arrays in {path}")
+    _npz_keys(path)
+    return _Task('data', lambda d, s: load_data(path, seed=s), _RECIPES['data'], None, f"your arrays in {path}")
 
 # %% ../nbs/11_tasks.ipynb #f6e6fe0e
-MODEL_OPTIONS = ('d_model', 'n_layers', 'kernel_size', 'depth', 'tree_select', 'memory_size', 'wavelet', 'norm',
-                 'dropout', 'indep_res_init', 'n_mix', 'bidirectional', 'pool')
-_CLASSIFIER_ONLY, _AR_ONLY = ('bidirectional', 'pool'), ('n_mix',)
+_MODEL_OPTIONS = ('d_model', 'n_layers', 'kernel_size', 'depth', 'tree_select', 'memory_size', 'wavelet', 'norm',
+                  'dropout', 'indep_res_init', 'n_mix', 'n_classes', 'bidirectional', 'pool')
+_CLASSIFIER_ONLY, _AR_ONLY = ('bidirectional', 'pool'), ('n_mix', 'n_classes')
 
-def build_model_for(td, # the task's data
-                    recipe:Recipe, # the task's recipe
-                    **overrides # any of MODEL_OPTIONS (None values are ignored)
+def _check_model_options(options:dict, # model option -> value (None values are options not given)
+                         autoregressive:bool, # True for a MultiresAR (level sequences), False for a MultiresNet
+                         prefix:str='' # put before each option's name in the message, e.g. '--' on the command line
+                        ):
+    "Refuse names that are no model option, and options of the other kind of model: one ValueError."
+    unknown = sorted(set(options) - set(_MODEL_OPTIONS))
+    if unknown: raise ValueError(f"unknown model option(s) {unknown}; the options are {_MODEL_OPTIONS}")
+    wrong = [o for o in (_CLASSIFIER_ONLY if autoregressive else _AR_ONLY) if options.get(o) is not None]
+    if wrong: raise ValueError(f"{', '.join(prefix + o for o in wrong)}: not an option of "
+                               f"{'an autoregressive' if autoregressive else 'a classification'} task")
+
+# %% ../nbs/11_tasks.ipynb #e5f6a7b8
+def build_model_for(data, # a `DataSplits`: the shapes of the data
+                    recipe:Recipe, # the recipe
+                    **overrides # any of the model options (None values are ignored)
                    ) -> torch.nn.Module:
     "A MultiresNet for classification data, a MultiresAR for level sequences."
-    unknown = sorted(set(overrides) - set(MODEL_OPTIONS))
-    if unknown: raise ValueError(f"unknown model option(s) {unknown}; the options are {MODEL_OPTIONS}")
-    kw = recipe.model_kw()
-    over = {k: v for k, v in overrides.items() if v is not None}
-    if over.get('wavelet') is not None and 'kernel_size' not in over: kw['kernel_size'] = None   # the wavelet's length
-    kw.update(over)
-    wrong = [o for o in (_CLASSIFIER_ONLY if td.n_levels is not None else _AR_ONLY) if o in over]
-    if wrong: raise ValueError(f"{', '.join(wrong)}: not an option of {'an autoregressive' if td.n_levels is not None else 'a classification'} task")
-    if td.n_levels is not None:
-        return MultiresAR(d_input=td.d_input, seq_len=td.seq_len, n_levels=td.n_levels, **kw)
+    ar = data.n_levels is not None
+    _check_model_options(overrides, ar)
+    kw = recipe.model_kw(**overrides)
+    if ar: return MultiresAR(d_input=data.d_input, seq_len=data.seq_len, n_levels=data.n_levels, **kw)
     kw.pop('n_mix', None)
-    return MultiresNet(d_input=td.d_input, d_output=td.d_output, seq_len=td.seq_len, encoder=td.encoder,
-                       n_tokens=td.n_tokens, **kw)
+    return MultiresNet(d_input=data.d_input, d_output=data.d_output, seq_len=data.seq_len, encoder=data.encoder,
+                       n_tokens=data.n_tokens, **kw)

@@ -4,8 +4,8 @@
 
 # %% ../nbs/10_train.ipynb #8f8c0a4d
 from __future__ import annotations
-import json, math, os, sys, time
-from dataclasses import dataclass
+import contextlib, hashlib, inspect, json, math, os, sys, time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -13,19 +13,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset, TensorDataset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset, TensorDataset, default_collate
 
 from .dmol import bits_per_dim, dmol_log_prob, level_value
-from .models import MultiresAR, build_model, check_lengths, count_params
-from .data import as_dataset, split_indices
-from .files import atomic_write, claim_run_dir, remove_run_files, load_checkpoint, save_checkpoint, CheckpointError
+from .models import _MODEL_CLASSES, MultiresAR, build_model, check_lengths, count_params
+from .data import as_dataset, split_indices, _check_y, _kind, _tensor
+from .files import (atomic_write, claim_run_dir, load_checkpoint, save_checkpoint, CheckpointError,
+                               _holds, _release_run_dir, _remove_run_files)
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'PRECISIONS', 'lr_factor', 'binary_auroc', 'macro_auroc', 'predict', 'evaluate', 'infer_task',
-           'load_model', 'dist_info', 'setup_distributed', 'plot_history', 'fit']
+__all__ = ['macro_auroc', 'predict', 'evaluate', 'load_model', 'setup_distributed', 'fit']
 
 # %% ../nbs/10_train.ipynb #450cc273
-def lr_factor(step:int, # the step, from 0
+def _lr_factor(step:int, # the step, from 0
               total_steps:int, # S, the steps of the whole run
               warmup_steps:int=0 # W, the warm-up steps
              ) -> float:
@@ -45,7 +45,7 @@ def _average_ranks(s):
     ranks[order] = avg[inverse]
     return ranks
 
-def binary_auroc(scores:torch.Tensor, # one score per example
+def _binary_auroc(scores:torch.Tensor, # one score per example
                  labels:torch.Tensor # 0/1 per example
                 ) -> float: # the AUROC, nan when only one class is present
     "AUROC of one label from the ranks of the scores (Mann–Whitney U)."
@@ -62,12 +62,12 @@ def macro_auroc(scores:torch.Tensor, # (n, labels)
     "Mean AUROC over the labels (columns) that have both classes."
     if scores.shape != labels.shape or scores.dim() != 2:
         raise ValueError(f"macro_auroc expects scores and labels of the same shape (n, labels), got {tuple(scores.shape)} and {tuple(labels.shape)}")
-    aucs = [binary_auroc(scores[:, j], labels[:, j]) for j in range(scores.shape[1])]
+    aucs = [_binary_auroc(scores[:, j], labels[:, j]) for j in range(scores.shape[1])]
     ok = [a for a in aucs if not math.isnan(a)]
     return (sum(ok) / len(ok) if ok else float('nan')), len(aucs) - len(ok)
 
 # %% ../nbs/10_train.ipynb #b0dd51f7
-OBJECTIVES = ('classification', 'multilabel', 'autoregressive')
+_OBJECTIVES = ('classification', 'multilabel', 'autoregressive')
 
 def _logits(model, batch):
     "Logits of `model` on a batch `[x, y]` or `[x, y, lengths]`."
@@ -76,15 +76,33 @@ def _logits(model, batch):
 
 def _n_levels(model): return getattr(model, 'module', model).n_levels
 
-def _loss(task:str, model, batch):
-    "The mean loss of a batch for `task`."
-    if task == 'autoregressive':                          # the likelihood in float32, whatever autocast made of the head
+def _ar_labels(model, batch):
+    "The classes (B,) of a batch `[levels, y]` for a class-conditional MultiresAR; None for an unconditional model."
+    k = getattr(getattr(model, 'module', model), 'n_classes', None)
+    if k is None: return None
+    if len(batch) < 2: raise ValueError(f"this MultiresAR is class-conditional (n_classes={k}): its data must be levels with their classes, (X, y)")
+    return batch[1]
+
+def _ar_params(model, x, batch):
+    "The mixture parameters of an autoregressive model on `x`, given the batch's classes where the model has them."
+    labels = _ar_labels(model, batch)
+    return model(x) if labels is None else model(x, labels)
+
+def _loss(objective:str, model, batch):
+    "The mean loss of a batch for `objective`."
+    if objective == 'autoregressive':                     # the likelihood in float32, whatever autocast made of the head
         x = level_value(batch[0], _n_levels(model))
-        params = model(x)
+        params = _ar_params(model, x, batch)
         with torch.autocast(params.device.type, enabled=False): return bits_per_dim(params.float(), x, _n_levels(model))
     logits, y = _logits(model, batch), batch[1]
-    return F.binary_cross_entropy_with_logits(logits, y) if task == 'multilabel' else F.cross_entropy(logits, y)
+    return F.binary_cross_entropy_with_logits(logits, y) if objective == 'multilabel' else F.cross_entropy(logits, y)
 
+def _outputs(objective:str, model, batch):
+    "What the model outputs for a batch: logits, or the mixture parameters of an autoregressive model."
+    if objective == 'autoregressive': return _ar_params(model, level_value(batch[0], _n_levels(model)), batch)
+    return _logits(model, batch)
+
+# %% ../nbs/10_train.ipynb #fc255b8c
 @torch.no_grad()
 def predict(model:nn.Module, # a classifier
             data, # a Dataset or `(X, y[, lengths])`
@@ -106,15 +124,26 @@ def predict(model:nn.Module, # a classifier
     finally: model.train(was)
     return torch.cat(outs), torch.cat(ys)
 
+# %% ../nbs/10_train.ipynb #b31278ff
+def _to_dataset(data, what:str) -> TensorDataset:
+    "Arrays as a checked TensorDataset: `X` alone, `(X, y[, lengths])`, or levels (n, C, N) with their classes (n,)."
+    if torch.is_tensor(data) or hasattr(data, '__array__'): data = (data,)
+    if not isinstance(data, (tuple, list)): raise TypeError(f"{what} must be a Dataset or a tuple (X, y[, lengths]) of arrays, got {type(data).__name__}")
+    if len(data) == 2 and getattr(data[0], 'ndim', None) == 3 and _kind(_tensor(data[0], f"{what}: X")) == 'int':
+        x, = as_dataset(data[0], what=what).tensors            # levels, checked as such, with their classes
+        return TensorDataset(x, _check_y(data[1], len(x), what))
+    return as_dataset(*data, what=what)
+
 @torch.no_grad()
 def _bits_per_dim(model, ds, batch_size, device, autocast):
     was, nll, dims = model.training, torch.zeros((), dtype=torch.float64, device=device), 0
     model.eval()
     try:
         for batch in DataLoader(ds, batch_size=batch_size):
-            x = level_value(batch[0].to(device), model.n_levels)
+            batch = [t.to(device) for t in batch]
+            x = level_value(batch[0], model.n_levels)
             with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
-                params = model(x)
+                params = _ar_params(model, x, batch)
             nll -= dmol_log_prob(params.float(), x, model.n_levels).double().sum()
             dims += x.numel()
     finally: model.train(was)
@@ -122,27 +151,28 @@ def _bits_per_dim(model, ds, batch_size, device, autocast):
 
 def evaluate(model:nn.Module, # the model
              data, # a Dataset or arrays, as for `fit`
-             task:str=None, # one of OBJECTIVES; default `infer_task(model, data)`
+             objective:str=None, # 'classification', 'multilabel' or 'autoregressive'; default: inferred as by `fit`
              batch_size:int=256, # examples per forward pass
              device=None, # where to run; default: the model's device
              autocast=None # an autocast dtype to evaluate in (e.g. torch.bfloat16), or None
             ) -> dict: # `{metric: value}`: acc, auroc or bpd
-    "The task's metric on one split."
-    ds = data if isinstance(data, Dataset) else as_dataset(*((data,) if torch.is_tensor(data) else data), what='data')
-    task = task or infer_task(model, ds)
+    "The objective's metric on one split."
+    ds = data if isinstance(data, Dataset) else _to_dataset(data, 'data')
+    objective = objective or _infer_objective(model, ds)
     device = torch.device(device) if device is not None else next(model.parameters()).device
-    if task == 'autoregressive': return {'bpd': _bits_per_dim(model, ds, batch_size, device, autocast)}
+    if objective == 'autoregressive': return {'bpd': _bits_per_dim(model, ds, batch_size, device, autocast)}
     logits, y = predict(model, ds, batch_size, device, autocast)
-    if task == 'multilabel': return {'auroc': macro_auroc(logits, y)[0]}
+    if objective == 'multilabel': return {'auroc': macro_auroc(logits, y)[0]}
     return {'acc': (logits.argmax(-1) == y).double().mean().item()}
 
-def infer_task(model:nn.Module, # the model to be trained
-               ds:Dataset # its training data
-              ) -> str: # one of OBJECTIVES
+# %% ../nbs/10_train.ipynb #8242f1af
+def _infer_objective(model:nn.Module, # the model to be trained
+                     ds:Dataset # its training data
+                    ) -> str: # one of _OBJECTIVES
     "'autoregressive' for a MultiresAR, else 'multilabel' for float targets (n, labels), 'classification' for classes."
     if isinstance(getattr(model, 'module', model), MultiresAR): return 'autoregressive'
     item = ds[0]
-    if len(item) < 2: raise ValueError("the data has no targets y: only an autoregressive model (MultiresAR) trains without them")
+    if len(item) < 2: raise ValueError("y is missing: only an autoregressive model (MultiresAR) trains without targets")
     return 'multilabel' if item[1].is_floating_point() and item[1].dim() == 1 else 'classification'
 
 _METRIC = dict(classification=('acc', True), multilabel=('auroc', True), autoregressive=('bpd', False))
@@ -161,10 +191,59 @@ def _set_rng_state(s:dict):
         for i, st in s['cuda'].items():
             if int(i) < torch.cuda.device_count(): torch.cuda.set_rng_state(st, int(i))
 
+# %% ../nbs/10_train.ipynb #7644cbc0
+def _memory_of(device:torch.device) -> int:
+    "Bytes of memory of `device`: the GPU's own, or the machine's."
+    if device.type == 'cuda': return torch.cuda.get_device_properties(device).total_memory
+    return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+
+def _gib(b:float) -> str: return f"{b / 2**30:.1f} GiB"
+
+# %% ../nbs/10_train.ipynb #649dbe0d
+_TYPES = {'int': int, 'float': (int, float), 'str': str, 'bool': bool}
+
+def _check_config(path, cfg) -> str:
+    "A checkpoint's model_config, field by field, against its class's arguments; its class name, or CheckpointError."
+    if not isinstance(cfg, dict): raise CheckpointError(f"{path}: model_config is a {type(cfg).__name__}, not a dict")
+    name = cfg.get('class')
+    if name not in _MODEL_CLASSES: raise CheckpointError(f"{path}: model_config['class'] must be one of {sorted(_MODEL_CLASSES)}, got {name!r}")
+    args = dict(inspect.signature(_MODEL_CLASSES[name]).parameters)
+    if any(p.kind is p.VAR_KEYWORD for p in args.values()):          # MultiresLayer passes the rest on to MultiresConv
+        args = {**inspect.signature(_MODEL_CLASSES['MultiresConv']).parameters, **args}
+    for k, v in cfg.items():
+        if k == 'class': continue
+        if k not in args: raise CheckpointError(f"{path}: model_config[{k!r}] is not an argument of {name}")
+        t, default = _TYPES.get(str(args[k].annotation)), args[k].default
+        if t is None or (v is None and default is None): continue
+        if isinstance(v, bool) and t is not bool or not isinstance(v, t) or isinstance(v, (int, float)) and not (
+                math.isfinite(v) and 0 <= v < 2**31):
+            want = {int: 'an int in [0, 2**31)', str: 'a str', bool: 'a bool'}.get(t, 'a number in [0, 2**31)')
+            raise CheckpointError(f"{path}: model_config[{k!r}] must be {want}, got {v!r}")
+    return name
+
+# %% ../nbs/10_train.ipynb #95454bbd
+def _build_checked(path, cfg:dict, device) -> nn.Module:
+    "Build the model of a checked config: first without memory (the meta device), to refuse a size beyond `device`'s memory."
+    name, have = cfg['class'], _memory_of(torch.device(device))
+    low = 2 * cfg.get('n_layers', 0) * cfg.get('d_model', 0) ** 2 * 4          # each block's 1x1 mix: a lower bound
+    if low > have: raise CheckpointError(f"{path}: its {name} needs at least {_gib(low)} of weights, more than the {_gib(have)} of {device}")
+    try:
+        with torch.device('meta'): size = sum(p.numel() * p.element_size() for p in build_model(cfg).parameters())
+    except (TypeError, ValueError, RuntimeError, OverflowError) as e:
+        raise CheckpointError(f"{path}: its model_config does not build a {name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    if size > have: raise CheckpointError(f"{path}: its {name} has {_gib(size)} of weights, more than the {_gib(have)} of {device}")
+    with torch.device(device): return build_model(cfg)
+
+# %% ../nbs/10_train.ipynb #5812283e
+def _state_dict_error(e:Exception) -> str:
+    "The line of a load_state_dict error that says what does not fit (the first is only 'Error(s) in loading ...')."
+    lines = [l.strip() for l in str(e).splitlines() if l.strip()]
+    return (lines[1] if len(lines) > 1 else lines[0] if lines else type(e).__name__)[:300]
+
 def load_model(path, # a checkpoint written by `fit` (best.pt, checkpoint.pt) or by `multires_convert`
                device='cpu' # where the model is built and runs
               ) -> nn.Module: # the model in eval mode
-    "Rebuild the model of a checkpoint with its weights, on `device`."
+    "Rebuild the model of a checkpoint with its weights, on `device`; a `CheckpointError` naming the file and the field when it cannot."
     ck = load_checkpoint(path, map_location=device)
     if 'model_config' not in ck:
         keys = list(ck.get('model', ck))[:3] if isinstance(ck.get('model', ck), dict) else []
@@ -172,15 +251,18 @@ def load_model(path, # a checkpoint written by `fit` (best.pt, checkpoint.pt) or
         raise CheckpointError(f"{path}: has no model_config, so the model cannot be rebuilt" +
             ("; it looks like a checkpoint of the reference implementation: convert it with multires_convert"
              if ref else "; expected a checkpoint written by fit, multires_train or multires_convert"))
-    if 'model' not in ck: raise CheckpointError(f"{path}: has a model_config but no weights ('model')")
-    with torch.device(device): model = build_model(ck['model_config'])
+    if not isinstance(ck.get('model'), dict): raise CheckpointError(f"{path}: has a model_config but no weights ('model')")
+    bad = [k for k, v in ck['model'].items() if torch.is_tensor(v) and (v.is_floating_point() or v.is_complex()) and not torch.isfinite(v).all()]
+    if bad: raise CheckpointError(f"{path}: weight {bad[0]!r} holds NaN or inf ({len(bad)} tensor(s) in all): the run that wrote it diverged")
+    _check_config(path, ck['model_config'])
+    model = _build_checked(path, ck['model_config'], device)
     try: model.load_state_dict(ck['model'])
-    except RuntimeError as e:
-        raise CheckpointError(f"{path}: its weights do not fit its model_config ({str(e).splitlines()[0]})") from None
+    except (RuntimeError, TypeError, AttributeError, KeyError) as e:
+        raise CheckpointError(f"{path}: its weights do not fit its model_config ({_state_dict_error(e)})") from None
     return model.eval()
 
 # %% ../nbs/10_train.ipynb #d5407ba6
-def dist_info() -> tuple: # `(rank, world_size)`
+def _dist_info() -> tuple: # `(rank, world_size)`
     "This process's rank and the number of processes; (0, 1) outside torch.distributed."
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
@@ -232,13 +314,14 @@ def _progress(total:int, desc:str, enabled:bool=True, every:float=30.):
         return tqdm(total=total, desc=desc, leave=False, file=sys.stderr, dynamic_ncols=True)
     return _Lines(total, desc, every)
 
-def plot_history(history:dict, # per epoch: 'epoch', 'train_loss', 'val_metric'
-                 metric:str, # the metric's name
-                 path, # the PNG to write
-                 title:str='', # the figure's title
-                 best_epoch:int=None, # the best epoch, 0-based, marked on the curve
-                 test:float=None # the test metric at the best epoch, when known
-                ) -> Path:
+# %% ../nbs/10_train.ipynb #d4674b7a
+def _plot_history(history:dict, # per epoch: 'epoch', 'train_loss', 'val_metric'
+                  metric:str, # the metric's name
+                  path, # the PNG to write
+                  title:str='', # the figure's title
+                  best_epoch:int=None, # the best epoch, 0-based, marked on the curve
+                  test:float=None # the test metric at the best epoch, when known
+                 ) -> Path:
     "Save the learning curve as a PNG, atomically, marking the best epoch and the test metric."
     from matplotlib.figure import Figure
     fig = Figure(figsize=(8, 3.2))
@@ -257,9 +340,7 @@ def plot_history(history:dict, # per epoch: 'epoch', 'train_loss', 'val_metric'
     return atomic_write(path, lambda f: fig.savefig(f, format='png', dpi=110))
 
 # %% ../nbs/10_train.ipynb #11138cb5
-PRECISIONS = {'32': None, 'bf16': torch.bfloat16, '16': torch.float16}
-_RESUME_KEYS = ('epochs', 'lr', 'weight_decay', 'warmup_epochs', 'batch_size', 'optimizer', 'seed', 'world_size',
-                'precision', 'task', 'val_frac', 'clip_grad', 'augment')
+_PRECISIONS = {'32': None, 'bf16': torch.bfloat16, '16': torch.float16}
 
 def _optimizer(name:str, params, lr:float, weight_decay:float) -> tuple:
     "AdamW or Adam, fused where PyTorch has a fused kernel (it skips a flagged update on the device); (optimizer, fused)."
@@ -273,12 +354,59 @@ def _better(v, best, higher:bool) -> bool:
     if best is None: return True
     return v >= best if higher else v <= best
 
-def _as_split(data, what:str):
-    if data is None or isinstance(data, Dataset): return data
-    if torch.is_tensor(data) or hasattr(data, '__array__'): data = (data,)
-    if not isinstance(data, (tuple, list)): raise TypeError(f"{what} must be a Dataset or a tuple (X, y[, lengths]) of arrays, got {type(data).__name__}")
-    return as_dataset(*data, what=what)
+# %% ../nbs/10_train.ipynb #f69946b5
+_MAX_EPOCHS, _MAX_STEPS = 100_000, 10**9                   # limits of a run, checked before any work
 
+def _check_positive(**kw):
+    for k, v in kw.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v > 0 and math.isfinite(v)) or (k in ('epochs', 'batch_size') and v != int(v)):
+            raise ValueError(f"{k} must be a positive {'int' if k in ('epochs', 'batch_size') else 'number'}, got {v!r}")
+
+def _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precision, objective, clip_grad, seed, world):
+    "Every check of fit's settings that needs no data: a ValueError naming the setting and what was expected."
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32: raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    _check_positive(epochs=epochs, lr=lr, batch_size=batch_size, **({} if clip_grad is None else dict(clip_grad=clip_grad)))
+    if epochs > _MAX_EPOCHS: raise ValueError(f"epochs must be at most {_MAX_EPOCHS:,d}, got {epochs!r}")
+    if not (isinstance(warmup_epochs, (int, float)) and 0 <= warmup_epochs <= epochs):
+        raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}], got {warmup_epochs!r}")
+    if not (isinstance(weight_decay, (int, float)) and 0 <= weight_decay < math.inf): raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    if precision not in _PRECISIONS: raise ValueError(f"precision must be one of {list(_PRECISIONS)}, got {precision!r}")
+    if objective is not None and objective not in _OBJECTIVES: raise ValueError(f"objective must be one of {_OBJECTIVES}, got {objective!r}")
+    if batch_size % world: raise ValueError(f"batch_size={batch_size} must be divisible by the {world} processes")
+
+# %% ../nbs/10_train.ipynb #aaeeef4d
+def _as_split(data, what:str):
+    return data if data is None or isinstance(data, Dataset) else _to_dataset(data, what)
+
+def _splits(train, val, test, val_frac:float, seed:int) -> tuple:
+    "The splits as datasets, `val` carved out of `train` by `split_indices` when not given; and the data's fingerprints."
+    train, val, test = _as_split(train, 'train'), _as_split(val, 'val'), _as_split(test, 'test')
+    if len(train) < 2: raise ValueError(f"train has {len(train)} example(s): fit needs at least 2")
+    for ds, what in ((val, 'val'), (test, 'test')):
+        if ds is not None and len(ds) == 0: raise ValueError(f"{what} has no examples: give some, or None")
+    data = dict(train=_fingerprint(train), val=_fingerprint(val))
+    if val is None and val_frac != 0:
+        if not 0 < val_frac < 1: raise ValueError(f"without val, val_frac must be in [0, 1), got {val_frac}")
+        tr, va = split_indices(len(train), max(1, round(val_frac * len(train))), seed)
+        train, val = Subset(train, tr), Subset(train, va)
+    return train, val, test, data
+
+# %% ../nbs/10_train.ipynb #e3b39108
+def _fingerprint(ds, k:int=64) -> dict:
+    "What a split is: its size, the shape and dtype of each tensor of an example, a SHA-256 of `k` examples spread over it."
+    if ds is None: return None
+    n, h = len(ds), hashlib.sha256()
+    for i in sorted(set(torch.linspace(0, n - 1, min(n, k)).long().tolist())):
+        for t in ds[i]: h.update(torch.as_tensor(t).detach().cpu().contiguous().flatten().view(torch.uint8).numpy().tobytes())
+    first = [torch.as_tensor(t) for t in ds[0]]
+    return dict(n=n, shapes=[list(t.shape) for t in first], dtypes=[str(t.dtype).removeprefix('torch.') for t in first],
+                sha256=h.hexdigest()[:16])
+
+def _show(fp:dict) -> str:
+    if not fp: return 'none'
+    return f"{fp['n']} examples of shapes {fp['shapes']} {'/'.join(fp['dtypes'])}, sample sha256 {fp['sha256']}"
+
+# %% ../nbs/10_train.ipynb #eedbe819
 def _tensors_of(ds):
     "The tensors behind a TensorDataset (or a Subset of one, restricted to it), else None."
     if isinstance(ds, Subset):
@@ -286,31 +414,322 @@ def _tensors_of(ds):
         return None if t is None else [x[ds.indices] for x in t]
     return list(ds.tensors) if isinstance(ds, TensorDataset) else None
 
-def _check_split(model, ds, what:str):
-    "Once per split, not per step: lengths in [1, N] and tokens within the embedding, where the tensors are at hand."
+def _n_outputs(model) -> int:
+    "The logits per example of a library classifier (its d_output), else None."
+    m = getattr(model, 'module', model)
+    return getattr(m, 'd_output', None) or (getattr(m, 'config', None) or {}).get('d_output')
+
+# %% ../nbs/10_train.ipynb #4a7c10b7
+def _check_split(model, ds, what:str, objective:str=None):
+    "Once per split, not per step: lengths in [1, N], tokens within the embedding, labels within the outputs."
     ts = _tensors_of(ds) if ds is not None else None
     if ts is None: return
     x = ts[0]
+    if objective != 'autoregressive' and not x.is_floating_point() and x.dim() == 3:     # levels with classes: a MultiresAR's data
+        raise ValueError(f"{what}: integer X (n, C, N) is levels, the data of an autoregressive model "
+                         f"(MultiresAR); a {objective} model takes float X (n, d, N) or integer tokens (n, N)")
     if len(ts) > 2:
         try: check_lengths(ts[2], x.shape[-1])
         except ValueError as e: raise ValueError(f"{what}: {e}") from None
     emb = getattr(getattr(model, 'encoder', None), 'num_embeddings', None)
     if emb is not None and not x.is_floating_point() and x.numel() and int(x.max()) >= emb:
         raise ValueError(f"{what}: token {int(x.max())} is not below the model's vocabulary of {emb} (n_tokens)")
+    n_out = _n_outputs(model)
+    if objective == 'classification' and len(ts) > 1 and ts[1].numel():
+        y = ts[1]
+        if y.is_floating_point() or y.is_complex(): raise ValueError(f"{what}: class labels must be integers, got {y.dtype}")
+        if int(y.min()) < 0: raise ValueError(f"{what}: label {int(y.min())} is negative: classes are 0, 1, 2, ...")
+        if n_out is not None and int(y.max()) >= n_out:
+            raise ValueError(f"{what}: label {int(y.max())} is not below the model's {n_out} outputs (d_output): classes are 0..{n_out - 1}")
+    if objective == 'multilabel' and len(ts) > 1 and n_out is not None and ts[1].shape[-1] != n_out:
+        raise ValueError(f"{what}: {ts[1].shape[-1]} labels per example, but the model has {n_out} outputs (d_output)")
 
-def _check_positive(**kw):
-    for k, v in kw.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or (k in ('epochs', 'batch_size') and v != int(v)):
-            raise ValueError(f"{k} must be a positive {'int' if k in ('epochs', 'batch_size') else 'number'}, got {v!r}")
+# %% ../nbs/10_train.ipynb #6243a787
+def _check_data(model, objective:str, train, val, test):
+    "Every split checked once; a classifier's training data must hold two classes at least."
+    for ds, what in ((train, 'train'), (val, 'val'), (test, 'test')):
+        _check_split(model, ds, what, objective)
+        if objective == 'autoregressive': _check_ar_labels(model, ds, what)
+    ts = _tensors_of(train)
+    if objective == 'classification' and ts is not None and len(ts) > 1 and ts[1].unique().numel() < 2:
+        raise ValueError(f"train: every example has label {int(ts[1][0])}: a classifier needs two classes at least")
+
+def _check_ar_labels(model, ds, what:str):
+    "A class-conditional MultiresAR's split: levels with classes (n,), integers in 0..n_classes-1."
+    k = getattr(getattr(model, 'module', model), 'n_classes', None)
+    if k is None or ds is None: return
+    if len(ds[0]) < 2: raise ValueError(f"{what}: this MultiresAR is class-conditional (n_classes={k}): give levels with their classes, (X, y), y in 0..{k - 1}")
+    ts = _tensors_of(ds)
+    if ts is None: return                                   # another Dataset: the model checks each batch's labels
+    y = ts[1]
+    if y.dim() != 1 or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(f"{what}: the classes y of a class-conditional MultiresAR must be integers (n,), got {y.dtype} of shape {tuple(y.shape)}")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= k):
+        raise ValueError(f"{what}: labels must lie in 0..{k - 1} (n_classes={k}), got min {int(y.min())}, max {int(y.max())}")
+
+# %% ../nbs/10_train.ipynb #30d7a89d
+def _check_memory(model, ds, objective:str, batch:int, device:torch.device):
+    "Refuse a training step that needs more memory than `device` has: 4 copies of the weights and twice what the forward pass keeps."
+    own = {p.data_ptr() for p in model.parameters()}
+    kept = {}
+    def keep(t):
+        if t.data_ptr() not in own: kept[t.data_ptr()] = max(kept.get(t.data_ptr(), 0), t.numel() * t.element_size())
+        return t
+    n = min(2, len(ds)); probe = [t.to(device) for t in default_collate([ds[i] for i in range(n)])]
+    was = model.training; model.eval()                    # no dropout drawn, no running statistics changed
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(keep, lambda t: t): _loss(objective, model, probe)
+    finally: model.train(was)
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    per_example, b = sum(kept.values()) / n, min(batch, len(ds))
+    need, have = 4 * weights + 2 * per_example * b, _memory_of(device)
+    if need > have:
+        raise ValueError(f"a training step needs about {_gib(need)} (4 x {_gib(weights)} of weights and state, 2 x {per_example / 2**20:,.1f} MiB "
+                         f"kept per example x {b} examples), more than the {_gib(have)} of {device}: lower batch_size or the model's size")
+
+# %% ../nbs/10_train.ipynb #abfc558a
+@dataclass
+class _Run:
+    "What the steps of `fit` share: the model and its data, the optimizer, the settings and the bookkeeping of one run."
+    model: nn.Module; net: nn.Module; objective: str; train: Dataset; val: Dataset; test: Dataset
+    device: torch.device; rank: int; world: int; loader: DataLoader; sampler: DistributedSampler; steps: int
+    opt: torch.optim.Optimizer; fused: bool; scaler: object; probe: list
+    hp: dict; config: dict; data: dict; out: Path; name: str; progress: bool; augment: Callable
+    start: int = 0; best: float = None; best_epoch: int = -1; best_state: dict = None; elapsed: float = 0.; replace: bool = False
+    history: dict = field(default_factory=lambda: dict(epoch=[], train_loss=[], val_metric=[], lr=[], seconds=[]))
+
+    @property
+    def metric(self): return _METRIC[self.objective][0]
+    @property
+    def half(self): return _PRECISIONS[self.hp['precision']]
+    @property
+    def total(self): return self.hp['epochs'] * self.steps
+    @property
+    def warm(self): return round(self.hp['warmup_epochs'] * self.steps)
+    def lr_at(self, step:int) -> float: return self.hp['lr'] * _lr_factor(step, self.total, self.warm)
+
+# %% ../nbs/10_train.ipynb #e1ef579e
+def _setup(model, train, val, test, objective:str, hp:dict, data:dict, device, out, overwrite:bool, resume:bool,
+           num_workers:int, augment, name:str, progress:bool) -> _Run:
+    "The model on its device (wrapped for several processes), the loader, the optimizer and the scaler; the sizes checked."
+    rank, world = _dist_info()
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model = model.to(device)
+    net = model
+    if world > 1:
+        if device.type == 'cuda': model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    sampler = DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True, seed=hp['seed'])
+    loader = DataLoader(train, batch_size=hp['batch_size'] // world, sampler=sampler, num_workers=num_workers,
+                        pin_memory=device.type == 'cuda')
+    if hp['epochs'] * len(loader) > _MAX_STEPS:
+        raise ValueError(f"{hp['epochs']} epochs of {len(loader)} steps are more than the {_MAX_STEPS:,d} steps a run may plan")
+    _check_memory(model, train, objective, hp['batch_size'] // world, device)
+    shown = val if val is not None else train                # a fixed batch whose outputs must stay finite
+    probe = [t.to(device) for t in default_collate([shown[i] for i in range(min(len(shown), 8))])]
+    opt, fused = _optimizer(hp['optimizer'], model.parameters(), hp['lr'], hp['weight_decay'])
+    scaler = torch.amp.GradScaler(device.type) if hp['precision'] == '16' else None
+    torch.manual_seed(hp['seed'] + rank)                     # the dropout stream of this process
+    return _Run(model, net, objective, train, val, test, device, rank, world, loader, sampler, len(loader), opt, fused,
+                scaler, probe, hp, getattr(model, 'config', None), data, out, name, progress, augment,
+                replace=overwrite and out is not None and rank == 0 and not resume)   # old files go at the first checkpoint
+
+# %% ../nbs/10_train.ipynb #523df7a9
+def _announce(run:_Run):
+    "The run's first line: what is trained on what, how long, where."
+    if run.rank != 0 or not run.progress or run.start != 0: return
+    hp, val, test = run.hp, run.val, run.test
+    print(f"{run.name or run.objective}: {count_params(run.model):,d} parameters, {len(run.train)} train / {len(val) if val is not None else 0} val"
+          f"{f' / {len(test)} test' if test is not None else ''}, {run.steps} steps/epoch x {hp['epochs']} epochs, "
+          f"{run.world} process(es) on {run.device}{'' if hp['precision'] == '32' else ', ' + hp['precision']}", flush=True)
+
+# %% ../nbs/10_train.ipynb #989e861a
+def _check_resume(ck:dict, # the checkpoint to continue: its 'hparams', 'model_config' and 'data'
+                  path, # its file (or run folder), named in the messages
+                  hparams:dict, # the settings now: each key given is compared
+                  model_config:dict=None, # the model's arguments now; None: not compared
+                  data:dict=None, # the data's fingerprints now ({'train': ..., 'val': ...}); None: not compared
+                  whole_model:bool=True # compare the whole model_config, or only the keys given (a check before the model exists)
+                 ):
+    "Refuse to continue a run with other settings, another model or other data: one ValueError saying what differs."
+    old = dict(ck.get('hparams') or {})
+    if 'objective' not in old and 'task' in old: old['objective'] = old.pop('task')       # checkpoints before the rename
+    diff = {k: (old.get(k), v) for k, v in hparams.items() if old.get(k) != v}
+    if diff: raise ValueError(f"cannot resume {path}: settings differ (checkpoint, now): {diff}")
+    if model_config is not None:
+        cfg = ck.get('model_config') or {}
+        keys = sorted(set(cfg) | set(model_config)) if whole_model else [k for k in model_config if k in cfg]
+        diff = {k: (cfg.get(k), model_config.get(k)) for k in keys if cfg.get(k) != model_config.get(k)}
+        if diff: raise ValueError(f"cannot resume {path}: the model differs (checkpoint, now): {diff}")
+    was = ck.get('data')
+    for k in (data or {}) if was is not None else ():
+        if was.get(k) != data[k]:
+            raise ValueError(f"cannot resume {path}: it was trained on other {k} data (checkpoint: {_show(was.get(k))}; now: {_show(data[k])})")
+
+# %% ../nbs/10_train.ipynb #59ccdab2
+def _resume(run:_Run) -> dict:
+    "Continue from checkpoint.pt: weights, optimizer, generator states and history; a finished run's metrics, else None."
+    ck_path, out = run.out/'checkpoint.pt', run.out
+    ck = load_checkpoint(ck_path, expect=('model', 'optimizer', 'hparams', 'epoch'))
+    _check_resume(ck, ck_path, run.hp, run.config or {}, run.data)
+    if (out/'metrics.json').exists():                      # a finished run: nothing left to do
+        try: m = json.loads((out/'metrics.json').read_text())
+        except (OSError, ValueError) as e: raise CheckpointError(f"{out/'metrics.json'}: not readable as JSON ({e}); expected the metrics fit wrote") from None
+        if run.rank == 0 and run.progress: print(f"{out} has finished: its metrics are returned, nothing is trained or written", flush=True)
+        run.model.load_state_dict(load_checkpoint(out/'best.pt', expect=('model',))['model'])
+        return m
+    run.model.load_state_dict(ck['model']); run.opt.load_state_dict(ck['optimizer'])
+    if run.scaler is not None and 'scaler' in ck: run.scaler.load_state_dict(ck['scaler'])
+    _set_rng_state(ck['rng'][run.rank] if run.rank < len(ck['rng']) else ck['rng'][0])
+    run.start, run.history, run.best, run.best_epoch, run.elapsed = ck['epoch'] + 1, ck['history'], ck['best'], ck['best_epoch'], ck['seconds']
+    if (out/'best.pt').exists(): run.best_state = load_checkpoint(out/'best.pt', expect=('model',))['model']
+    if run.rank == 0 and run.progress: print(f"resuming from {ck_path} after epoch {run.start}/{run.hp['epochs']}", flush=True)
+
+# %% ../nbs/10_train.ipynb #c69ae290
+def _step(run:_Run, step:int, batch:list, first_bad:torch.Tensor) -> torch.Tensor:
+    "One update on `batch`, none from the first step with a non-finite loss on; the loss, or None to stop (no fused skip)."
+    opt, scaler, model = run.opt, run.scaler, run.model
+    for g in opt.param_groups: g['lr'] = run.lr_at(step)
+    batch = [t.to(run.device, non_blocking=run.device.type == 'cuda') for t in batch]
+    if run.augment is not None: batch = run.augment(batch)
+    with torch.autocast(run.device.type, dtype=run.half, enabled=run.half is not None):
+        loss = _loss(run.objective, run.net, batch)
+    opt.zero_grad(set_to_none=True)
+    (scaler.scale(loss) if scaler is not None else loss).backward()
+    bad = (~torch.isfinite(loss.detach())).float()
+    if run.world > 1: dist.all_reduce(bad, op=dist.ReduceOp.MAX)   # a collective, not a wait for the host
+    first_bad.copy_(torch.where((first_bad < 0) & (bad > 0), step, first_bad))
+    skip = (first_bad >= 0).float()                          # no update from the first bad step on
+    if scaler is not None and run.fused:                     # fp16: an inf gradient makes the scaler skip
+        g = next(p.grad for p in model.parameters() if p.grad is not None)
+        g.add_(skip / (1 - skip))                            # + inf from the first bad step on, + 0 before
+    if run.hp['clip_grad'] is not None:
+        if scaler is not None: scaler.unscale_(opt)        # (sees the inf above: the step is skipped)
+        nn.utils.clip_grad_norm_(model.parameters(), run.hp['clip_grad'])   # on the device: no wait
+    if not run.fused:                                        # no device-side skip: check on the host
+        if skip.item(): return None
+        opt.step() if scaler is None else scaler.step(opt)
+    elif scaler is not None: scaler.step(opt)
+    else:
+        opt.found_inf = skip; opt.step(); del opt.found_inf
+    if scaler is not None: scaler.update()
+    return loss
+
+# %% ../nbs/10_train.ipynb #019b6239
+@torch.no_grad()
+def _diverged(run:_Run) -> str:
+    "After an epoch's last update: '' if the weights and the outputs on a fixed batch are finite, else which are not."
+    if not all(torch.isfinite(p).all() for p in run.model.parameters()): return 'weights'
+    was = run.model.training; run.model.eval()
+    try:
+        with torch.autocast(run.device.type, dtype=run.half, enabled=run.half is not None):
+            out = _outputs(run.objective, run.model, run.probe)
+    finally: run.model.train(was)
+    return '' if torch.isfinite(out).all() else 'outputs'
+
+def _nonfinite(run:_Run, epoch:int, fb:int, what:str):
+    "Stop the run: one line naming the step whose loss (or whose update) was not finite."
+    e, s = divmod(fb, run.steps)
+    ck = run.out/'checkpoint.pt' if run.out is not None and (run.out/'checkpoint.pt').exists() else 'none yet'
+    raise FloatingPointError(
+        (f"non-finite training loss at epoch {e + 1}, step {s + 1}/{run.steps} (global step {fb}); no update was made from that step on"
+         if what == 'loss' else f"non-finite {what} after the update of epoch {e + 1}, step {s + 1}/{run.steps} (global step {fb}), "
+         f"its last step: the run diverged (lower lr, or set clip_grad)") +
+        f"; nothing was written after the last checkpoint ({ck}), which is intact.")
+
+# %% ../nbs/10_train.ipynb #8210393e
+def _train_epoch(run:_Run, epoch:int) -> float:
+    "One pass over the training data that never waits for the device; the mean loss, or FloatingPointError naming a bad step."
+    run.sampler.set_epoch(epoch); run.net.train()
+    bar = _progress(run.steps, f"epoch {epoch + 1}/{run.hp['epochs']}", enabled=run.progress and run.rank == 0)
+    loss_sum = torch.zeros((), device=run.device)
+    first_bad = torch.full((), -1, dtype=torch.long, device=run.device)   # first step with a non-finite loss
+    last_show = time.monotonic()
+    for i, batch in enumerate(run.loader):
+        loss = _step(run, epoch * run.steps + i, batch, first_bad)
+        if loss is None: break
+        loss_sum += loss.detach().float()
+        bar.update(1)
+        if run.progress and run.rank == 0 and time.monotonic() - last_show > 0.5:
+            last_show = time.monotonic()
+            bar.set_postfix_str(f"loss={loss_sum.item() / (i + 1):.4g} lr={run.opt.param_groups[0]['lr']:.3g}")
+    bar.close()
+    if run.world > 1: dist.all_reduce(loss_sum); loss_sum /= run.world
+    fb = int(first_bad.item())                                 # one read per epoch
+    if fb >= 0: _nonfinite(run, epoch, fb, 'loss')
+    what = _diverged(run)                                      # the last update is seen by no loss of this epoch
+    if what: _nonfinite(run, epoch, (epoch + 1) * run.steps - 1, what)
+    return loss_sum.item() / run.steps
+
+# %% ../nbs/10_train.ipynb #1fba884c
+def _end_epoch(run:_Run, epoch:int, loss:float, t0:float):
+    "Validate, keep the best weights (best.pt), write checkpoint.pt and the curve, and say how the epoch went."
+    hp, metric = run.hp, run.metric
+    val_m = evaluate(run.model, run.val, run.objective, hp['batch_size'], run.device, run.half)[metric] if run.val is not None else None
+    run.elapsed += time.time() - t0
+    if run.replace: _remove_run_files(run.out); run.replace = False      # the new run's first epoch is done: it takes over
+    if run.val is None or _better(val_m, run.best, _METRIC[run.objective][1]):   # without validation: the latest epoch
+        run.best, run.best_epoch = val_m, epoch
+        run.best_state = {k: v.detach().to('cpu', copy=True) for k, v in run.model.state_dict().items()}
+        if run.rank == 0 and run.out is not None:
+            save_checkpoint(dict(model=run.best_state, model_config=run.config, epoch=epoch, val_metric=val_m), run.out/'best.pt')
+    for k, v in zip(run.history, (epoch, loss, val_m, run.lr_at((epoch + 1) * run.steps - 1), run.elapsed)): run.history[k].append(v)
+    _save(run, epoch)
+    if run.rank == 0 and run.progress:
+        shown = f"val {metric} {val_m:.4f}  best {run.best:.4f} @ {run.best_epoch + 1}" if run.val is not None else "no validation"
+        print(f"epoch {epoch + 1}/{hp['epochs']}  train loss {loss:.4f}  {shown}  {time.time() - t0:.1f}s", flush=True)
+
+def _save(run:_Run, epoch:int):
+    "checkpoint.pt (all that resuming needs) and curve.png, by rank 0 only; every process's generator states."
+    rngs = [_rng_state()]
+    if run.world > 1:
+        rngs = [None] * run.world; dist.all_gather_object(rngs, _rng_state())
+    if run.rank != 0 or run.out is None: return
+    save_checkpoint(dict(model=run.model.state_dict(), optimizer=run.opt.state_dict(), model_config=run.config, hparams=run.hp,
+                         data=run.data, epoch=epoch, history=run.history, best=run.best, best_epoch=run.best_epoch,
+                         seconds=run.elapsed, rng=rngs, **({'scaler': run.scaler.state_dict()} if run.scaler is not None else {})),
+                    run.out/'checkpoint.pt')
+    _plot_history(run.history, run.metric, run.out/'curve.png', title=run.name, best_epoch=run.best_epoch)
+
+# %% ../nbs/10_train.ipynb #e93e1138
+def _finish(run:_Run, info:dict) -> dict:
+    "The best weights back in the model, the test split evaluated once there, the curve and metrics.json written: the metrics."
+    run.model.load_state_dict(run.best_state)
+    hp, metric, out = run.hp, run.metric, run.out
+    m = {**(info or {}), 'name': run.name, 'objective': run.objective, 'metric': metric, 'best_val_metric': run.best,
+         'best_epoch': run.best_epoch + 1, 'params': count_params(run.model), 'epochs': hp['epochs'], 'seconds': round(run.elapsed, 2),
+         'world_size': run.world, 'device': str(run.device), 'precision': hp['precision'], 'hparams': hp,
+         'model_config': run.config, 'data': run.data, 'history': run.history}
+    if run.test is not None:
+        m['test_metric'] = m[f'test_{metric}'] = evaluate(run.model, run.test, run.objective, hp['batch_size'], run.device, run.half)[metric]
+    if run.rank == 0 and out is not None:
+        m['files'] = {k: str(out/f) for k, f in (('checkpoint', 'checkpoint.pt'), ('best', 'best.pt'),
+                                                 ('curve', 'curve.png'), ('metrics', 'metrics.json'))}
+        _plot_history(run.history, metric, out/'curve.png', title=run.name, best_epoch=run.best_epoch, test=m.get('test_metric'))
+        atomic_write(out/'metrics.json', json.dumps(m, indent=2) + '\n')
+    if run.world > 1: dist.barrier()                # every process leaves fit together, once rank 0 has written
+    return m
+
+# %% ../nbs/10_train.ipynb #9d0d2b97
+@contextlib.contextmanager
+def _deterministic(on:bool):
+    "Deterministic algorithms (and no cuDNN benchmark) while the run lasts, when `on`; as they were afterwards."
+    was = torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark
+    if on:
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+        torch.use_deterministic_algorithms(True); torch.backends.cudnn.benchmark = False
+    try: yield
+    finally:
+        if on: torch.use_deterministic_algorithms(was[0]); torch.backends.cudnn.benchmark = was[1]
 
 # %% ../nbs/10_train.ipynb #5621b742
 def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and lengths=) to logits
-        train, # a Dataset, or `(X, y)` / `(X, y, lengths)` arrays (levels `X` alone for an autoregressive model)
+        train, # a Dataset, or `(X, y)` / `(X, y, lengths)` arrays (levels `X` alone for an autoregressive model; `(X, y)` with the classes for a class-conditional one)
         val=None, # the same; None: `val_frac` of train, carved by `split_indices` (or none with val_frac=0)
         test=None, # the same; evaluated once, with the best weights
         *,
-        task:str=None, # the objective: 'classification', 'multilabel' or 'autoregressive' (OBJECTIVES; not a named task of `tasks`); default: inferred
-        epochs:int=50, # passes over the training data
+        objective:str=None, # 'classification', 'multilabel' or 'autoregressive'; default: inferred from the model and the targets
+        epochs:int=50, # passes over the training data (at most 100,000)
         lr:float=4e-3, # peak learning rate
         weight_decay:float=0.05, # AdamW's decoupled weight decay (Adam: an L2 term)
         warmup_epochs:float=1, # linear warm-up, then cosine decay to 0 per step
@@ -321,170 +740,44 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
         seed:int=42, # seeds the shuffle, dropout and the validation split
         precision:str='32', # '32', 'bf16' or '16' (autocast; fp16 with gradient scaling)
         deterministic:bool=False, # deterministic algorithms for the run (slower on GPUs)
-        out=None, # a folder for checkpoint.pt, best.pt, curve.png, metrics.json; None writes nothing
+        out=None, # a folder for checkpoint.pt, best.pt, curve.png, metrics.json, claimed for this run; None writes nothing
         resume:bool=False, # continue the run in `out`
         overwrite:bool=False, # start again in `out`, replacing its run files
         progress:bool=True, # show progress and a line per epoch
         num_workers:int=0, # DataLoader workers
         augment:Callable=None, # `augment(batch) -> batch`, applied to every training batch on the device (torch's generator, seeded)
-        clip_grad:float=None, # clip the gradients' global norm to this value
+        clip_grad:float=None, # clip the gradients' global norm to this positive value
         name:str='', # the run's name in metrics and figures
         info:dict=None, # extra entries for metrics.json
         _stop_after:int=None # tests: return after this epoch, as if killed after its checkpoint
-       ) -> dict: # metrics: task, metric, test_<metric>, best_val_metric, best_epoch, params, seconds, history, ...
+       ) -> dict: # metrics: objective, metric, test_<metric>, best_val_metric, best_epoch, params, seconds, history, ...
     "Train `model` on `train`, select the best epoch on `val`, report `test` there; the model ends with the best weights."
-    _check_positive(epochs=epochs, lr=lr, batch_size=batch_size)
-    if not (isinstance(warmup_epochs, (int, float)) and 0 <= warmup_epochs <= epochs):
-        raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}], got {warmup_epochs!r}")
-    if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0): raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
-    if task is not None and task not in OBJECTIVES: raise ValueError(f"task must be one of {OBJECTIVES}, got {task!r}")
-    rank, world = dist_info()
-    if batch_size % world: raise ValueError(f"batch_size={batch_size} must be divisible by the {world} processes")
-    train, val, test = _as_split(train, 'train'), _as_split(val, 'val'), _as_split(test, 'test')
-    val_given = val
-    if val is None and val_frac != 0:
-        if not 0 < val_frac < 1: raise ValueError(f"without val, val_frac must be in [0, 1), got {val_frac}")
-        tr, va = split_indices(len(train), max(1, round(val_frac * len(train))), seed)
-        train, val = Subset(train, tr), Subset(train, va)
-    task = task or infer_task(model, train)
-    metric, higher = _METRIC[task]
-    for ds, what in ((train, 'train'), (val, 'val'), (test, 'test')): _check_split(model, ds, what)
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    rank, world = _dist_info()
+    _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precision, objective, clip_grad, seed, world)
+    val_given = val is not None
+    train, val, test, data = _splits(train, val, test, val_frac, seed)
+    objective = objective or _infer_objective(model, train)
+    _check_data(model, objective, train, val, test)
+    hp = dict(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs, batch_size=batch_size,
+              optimizer=optimizer, seed=seed, world_size=world, precision=precision, objective=objective,
+              val_frac=None if val_given else val_frac, clip_grad=clip_grad,
+              augment=None if augment is None else getattr(augment, '__name__', type(augment).__name__))
     out = Path(out) if out is not None else None
+    held = out is not None and _holds(out)                   # claimed by the caller (multires_train): the caller releases it
+    new = out is not None and rank == 0 and not out.exists()  # a folder made for this run is not left behind empty
     if out is not None and rank == 0: claim_run_dir(out, resume=resume, overwrite=overwrite)
     if world > 1: dist.barrier()
-    ck_path, best_path = (out/'checkpoint.pt', out/'best.pt') if out is not None else (None, None)
-    config = getattr(model, 'config', None)
-    hp = dict(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs, batch_size=batch_size,
-              optimizer=optimizer, seed=seed, world_size=world, precision=precision, task=task,
-              val_frac=val_frac if val_given is None else None, clip_grad=clip_grad,
-              augment=None if augment is None else getattr(augment, '__name__', type(augment).__name__))
-    was_deterministic = torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark
-    if deterministic:
-        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
-        torch.use_deterministic_algorithms(True); torch.backends.cudnn.benchmark = False
     try:
-        model = model.to(device)
-        net = model
-        if world > 1:
-            if device.type == 'cuda': model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-            net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-        sampler = DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True, seed=seed)
-        pin = device.type == 'cuda'
-        train_dl = DataLoader(train, batch_size=batch_size // world, sampler=sampler, num_workers=num_workers, pin_memory=pin)
-        steps = len(train_dl); total, warm = epochs * steps, round(warmup_epochs * steps)
-        opt, fused = _optimizer(optimizer, model.parameters(), lr, weight_decay)
-        half = PRECISIONS[precision]
-        scaler = torch.amp.GradScaler(device.type) if precision == '16' else None
-        history = dict(epoch=[], train_loss=[], val_metric=[], lr=[], seconds=[])
-        start, best, best_epoch, best_state, elapsed = 0, None, -1, None, 0.
-        torch.manual_seed(seed + rank)                       # the dropout stream of this process
-        replace = overwrite and out is not None and rank == 0 and not resume   # old files go at the first checkpoint
-        if resume and ck_path is not None and ck_path.exists():
-            ck = load_checkpoint(ck_path, expect=('model', 'optimizer', 'hparams', 'epoch'))
-            diff = {k: (ck['hparams'].get(k), hp[k]) for k in _RESUME_KEYS if ck['hparams'].get(k) != hp[k]}
-            if diff: raise ValueError(f"cannot resume {ck_path}: settings differ (checkpoint, now): {diff}")
-            if ck.get('model_config') != config:
-                old, new = ck.get('model_config') or {}, config or {}
-                diff = {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
-                raise ValueError(f"cannot resume {ck_path}: the model differs (checkpoint, now): {diff}")
-            if (out/'metrics.json').exists():                  # a finished run: nothing left to do
-                if rank == 0 and progress: print(f"{out} has finished: its metrics are returned, nothing is trained or written", flush=True)
-                model.load_state_dict(load_checkpoint(best_path, expect=('model',))['model'])
-                return json.loads((out/'metrics.json').read_text())
-            model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
-            if scaler is not None and 'scaler' in ck: scaler.load_state_dict(ck['scaler'])
-            _set_rng_state(ck['rng'][rank] if rank < len(ck['rng']) else ck['rng'][0])
-            start, history, best, best_epoch, elapsed = ck['epoch'] + 1, ck['history'], ck['best'], ck['best_epoch'], ck['seconds']
-            if best_path.exists(): best_state = load_checkpoint(best_path, expect=('model',))['model']
-            if rank == 0 and progress: print(f"resuming from {ck_path} after epoch {start}/{epochs}", flush=True)
-        if rank == 0 and progress and start == 0:
-            print(f"{name or task}: {count_params(model):,d} parameters, {len(train)} train / {len(val) if val is not None else 0} val"
-                  f"{f' / {len(test)} test' if test is not None else ''}, {steps} steps/epoch x {epochs} epochs, "
-                  f"{world} process(es) on {device}{'' if precision == '32' else f', {precision}'}", flush=True)
-        for epoch in range(start, epochs):
-            t0 = time.time(); sampler.set_epoch(epoch); net.train()
-            bar = _progress(steps, f"epoch {epoch + 1}/{epochs}", enabled=progress and rank == 0)
-            loss_sum = torch.zeros((), device=device)
-            first_bad = torch.full((), -1, dtype=torch.long, device=device)   # first step with a non-finite loss
-            last_show = time.monotonic()
-            for i, batch in enumerate(train_dl):
-                step = epoch * steps + i
-                for g in opt.param_groups: g['lr'] = lr * lr_factor(step, total, warm)
-                batch = [t.to(device, non_blocking=pin) for t in batch]
-                if augment is not None: batch = augment(batch)
-                with torch.autocast(device.type, dtype=half, enabled=half is not None):
-                    loss = _loss(task, net, batch)
-                opt.zero_grad(set_to_none=True)
-                (scaler.scale(loss) if scaler is not None else loss).backward()
-                bad = (~torch.isfinite(loss.detach())).float()
-                if world > 1: dist.all_reduce(bad, op=dist.ReduceOp.MAX)   # a collective, not a wait for the host
-                first_bad = torch.where((first_bad < 0) & (bad > 0), step, first_bad)
-                skip = (first_bad >= 0).float()                          # no update from the first bad step on
-                if scaler is not None and fused:                         # fp16: an inf gradient makes the scaler skip
-                    g = next(p.grad for p in model.parameters() if p.grad is not None)
-                    g.add_(skip / (1 - skip))                                # + inf from the first bad step on, + 0 before
-                if clip_grad is not None:
-                    if scaler is not None: scaler.unscale_(opt)            # (sees the inf above: the step is skipped)
-                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad)          # on the device: no wait
-                if not fused:                                            # no device-side skip: check on the host
-                    if skip.item(): break
-                    opt.step() if scaler is None else scaler.step(opt)
-                elif scaler is not None: scaler.step(opt)
-                else:
-                    opt.found_inf = skip; opt.step(); del opt.found_inf
-                if scaler is not None: scaler.update()
-                loss_sum += loss.detach().float()
-                bar.update(1)
-                if progress and rank == 0 and time.monotonic() - last_show > 0.5:
-                    last_show = time.monotonic()
-                    bar.set_postfix_str(f"loss={loss_sum.item() / (i + 1):.4g} lr={opt.param_groups[0]['lr']:.3g}")
-            bar.close()
-            if world > 1: dist.all_reduce(loss_sum); loss_sum /= world
-            fb = int(first_bad.item())                                    # one read per epoch
-            if fb >= 0:
-                e, s = divmod(fb, steps)
-                raise FloatingPointError(
-                    f"non-finite training loss at epoch {e + 1}, step {s + 1}/{steps} (global step {fb}); no update was "
-                    f"made from that step on and nothing was written after the last checkpoint "
-                    f"({ck_path if ck_path is not None and ck_path.exists() else 'none yet'}), which is intact.")
-            val_m = evaluate(model, val, task, batch_size, device, half)[metric] if val is not None else None
-            elapsed += time.time() - t0
-            if replace: remove_run_files(out); replace = False         # the new run's first epoch is done: it takes over
-            if val is None or _better(val_m, best, higher):             # without validation: the latest epoch
-                best, best_epoch = val_m, epoch
-                best_state = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
-                if rank == 0 and out is not None:
-                    save_checkpoint(dict(model=best_state, model_config=config, epoch=epoch, val_metric=val_m), best_path)
-            for k, v in zip(history, (epoch, loss_sum.item() / steps, val_m, lr * lr_factor((epoch + 1) * steps - 1, total, warm), elapsed)):
-                history[k].append(v)
-            rngs = [_rng_state()]
-            if world > 1:
-                rngs = [None] * world; dist.all_gather_object(rngs, _rng_state())
-            if rank == 0 and out is not None:
-                save_checkpoint(dict(model=model.state_dict(), optimizer=opt.state_dict(), model_config=config, hparams=hp,
-                                     epoch=epoch, history=history, best=best, best_epoch=best_epoch, seconds=elapsed,
-                                     rng=rngs, **({'scaler': scaler.state_dict()} if scaler is not None else {})), ck_path)
-                plot_history(history, metric, out/'curve.png', title=name, best_epoch=best_epoch)
-            if rank == 0 and progress:
-                shown = f"val {metric} {val_m:.4f}  best {best:.4f} @ {best_epoch + 1}" if val is not None else "no validation"
-                print(f"epoch {epoch + 1}/{epochs}  train loss {history['train_loss'][-1]:.4f}  {shown}  {time.time() - t0:.1f}s", flush=True)
-            if _stop_after is not None and epoch + 1 >= _stop_after and epoch + 1 < epochs:
-                return dict(stopped_after=epoch + 1)
-        model.load_state_dict(best_state)
-        m = {**(info or {}), 'name': name, 'task': task, 'metric': metric, 'best_val_metric': best,
-             'best_epoch': best_epoch + 1, 'params': count_params(model), 'epochs': epochs, 'seconds': round(elapsed, 2),
-             'world_size': world, 'device': str(device), 'precision': precision, 'hparams': hp,
-             'model_config': config, 'history': history}
-        if test is not None:
-            m['test_metric'] = m[f'test_{metric}'] = evaluate(model, test, task, batch_size, device, half)[metric]
-        if rank == 0 and out is not None:
-            m['files'] = {k: str(out/f) for k, f in (('checkpoint', 'checkpoint.pt'), ('best', 'best.pt'),
-                                                     ('curve', 'curve.png'), ('metrics', 'metrics.json'))}
-            plot_history(history, metric, out/'curve.png', title=name, best_epoch=best_epoch, test=m.get('test_metric'))
-            atomic_write(out/'metrics.json', json.dumps(m, indent=2) + '\n')
-        return m
+        with _deterministic(deterministic):
+            run = _setup(model, train, val, test, objective, hp, data, device, out, overwrite, resume, num_workers, augment, name, progress)
+            done = _resume(run) if resume and out is not None and (out/'checkpoint.pt').exists() else None
+            if done is not None: return done
+            _announce(run)
+            for epoch in range(run.start, epochs):
+                t0 = time.time()
+                _end_epoch(run, epoch, _train_epoch(run, epoch), t0)
+                if _stop_after is not None and epoch + 1 >= _stop_after and epoch + 1 < epochs: return dict(stopped_after=epoch + 1)
+            return _finish(run, info)
     finally:
-        if deterministic:
-            torch.use_deterministic_algorithms(was_deterministic[0]); torch.backends.cudnn.benchmark = was_deterministic[1]
+        if out is not None and rank == 0 and not held: _release_run_dir(out)
+        if new and out.is_dir() and not any(out.iterdir()): out.rmdir()

@@ -5,7 +5,9 @@
 Cells flagged `#| hide` are left out, `#| echo: false` shows only the output, directive lines are dropped,
 markdown is copied, code goes in python fences, text outputs in plain fences, PNG figures into
 `index_files/figure-gfm/`, links to chapters (`NN_name.ipynb`) become `nbs/NN_name.ipynb` so that they resolve on
-GitHub. Files are written atomically. `--check` exits 1 if README.md is out of date.
+GitHub. Files are written atomically. `--check` exits 1 if README.md is out of date; `--verify` runs the
+notebook again (a copy, in `nbs/`, as `nbdev_test` would) and exits 1 unless every printed output and every table
+it shows is what the stored notebook, and so the README, shows.
 """
 import argparse, base64, json, os, re, sys, tempfile
 from pathlib import Path
@@ -59,10 +61,39 @@ def write_atomic(path, data:bytes):
     with os.fdopen(fd, 'wb') as f: f.write(data)
     os.replace(tmp, path)
 
+def _shown(nb:dict) -> list:
+    "(cell number, text) of every printed output and markdown table of the notebook's code cells."
+    out = []
+    for i, cell in enumerate(nb['cells']):
+        for o in cell.get('outputs', []) if cell['cell_type'] == 'code' else []:
+            if o['output_type'] == 'stream' and o.get('name') == 'stdout': out.append((i + 1, ANSI.sub('', ''.join(o['text']))))
+            elif 'text/markdown' in o.get('data', {}): out.append((i + 1, ''.join(o['data']['text/markdown'])))
+    return out
+
+def verify(nb_path) -> list:
+    "Differences between what the notebook shows and what running it again shows: [(cell, stored, now)]."
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from exec_nbs import exec_nb_skipping
+    fd, tmp = tempfile.mkstemp(suffix='.ipynb', prefix='.verify-', dir=Path(nb_path).parent); os.close(fd)
+    try:
+        Path(tmp).write_text(Path(nb_path).read_text())
+        exec_nb_skipping(tmp, {'slow', 'cuda', 'notest'})
+        stored, now = _shown(json.loads(Path(nb_path).read_text())), _shown(json.loads(Path(tmp).read_text()))
+    finally: os.unlink(tmp)
+    if [c for c, _ in stored] != [c for c, _ in now]: return [(None, [c for c, _ in stored], [c for c, _ in now])]
+    return [(c, a, b) for (c, a), (_, b) in zip(stored, now) if a != b]
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--check', action='store_true', help='exit 1 if README.md would change')
+    p.add_argument('--verify', action='store_true', help="exit 1 unless running index.ipynb again prints what it shows")
     a = p.parse_args()
+    if a.verify:
+        diffs = verify(ROOT/'nbs'/'index.ipynb')
+        for c, was, now in diffs: print(f"cell {c}: the notebook shows\n{was}\nrunning it prints\n{now}", file=sys.stderr)
+        if diffs: sys.exit('index.ipynb does not print what it shows: run python tools/exec_nbs.py nbs/index.ipynb, '
+                           'then python tools/make_readme.py')
+        print('index.ipynb prints what it shows'); sys.exit(0)
     text, files = make_readme(ROOT/'nbs'/'index.ipynb')
     if a.check:
         stale = [n for n, b in files.items() if not (ROOT/n).exists() or (ROOT/n).read_bytes() != b]

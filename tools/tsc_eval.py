@@ -1,21 +1,31 @@
-"""Measure `MultiresClassifier` on archive data sets, and the step cost its time limit is planned with.
+"""Measure `MultiresClassifier` — and MiniRocket and ROCKET, the same way — on archive data sets; choose defaults by
+cross-validation on the training splits; time the network's training steps its time limit is planned with.
 
-    python tools/tsc_eval.py --sets GunPoint ItalyPowerDemand --seeds 0 1 2 --out nbs/results/tsc_scores.jsonl
+    python tools/tsc_eval.py --cv --method filterbank --params '{"n_filters": 512}' --tag fb-D512 --sets GunPoint --out nbs/results/tsc_cv.jsonl
+    python tools/tsc_eval.py --method minirocket --sets GunPoint ItalyPowerDemand --seeds 0 1 2 --tag minirocket --out nbs/results/tsc_scores.jsonl
     python tools/tsc_eval.py --calibrate --threads 2 --out nbs/results/tsc_calibration.jsonl
+    python tools/tsc_eval.py --calibrate-bank --out nbs/results/tsc_calibration.jsonl
 
-Scores: each (data set, seed) is one fit of the default estimator (plus `--params`, a JSON dict of constructor
-arguments) on the archive's fixed train split, scored on its test split; one JSON line per fit is appended to
-`--out` (test accuracy, seconds, the plan, the machine). Fits already in `--out` under the same `--tag` are
+Scores: each (data set, seed) is one fit of the method (`--method`: `filterbank` or `network`, MultiresClassifier's
+two methods, with `--params`, a JSON dict of constructor arguments; or `minirocket` / `rocket`, aeon's classifiers
+with their defaults and `n_jobs=1`) on the archive's fixed train split, scored on its test split; one JSON line per
+fit is appended to `--out` (test accuracy, fit and predict seconds, the plan, the machine). MiniRocket and ROCKET
+take series of one length only: unequal lengths are zero-padded at the end to the longest series of the train and
+test splits together (the record says `padded`). `--busy` runs one `python -c "while True: pass"` beside every fit
+(killed by its PID after it), to see the fit time against its plan on a machine that is not free.
+
+Cross-validation (`--cv`): 5-fold stratified on the training split only (folds shuffled with the seed), the mean
+accuracy over the folds; the test split is not read. Fits already in `--out` under the same `--tag` are
 skipped, so an interrupted evaluation continues where it stopped; a tag names one setting, and a run whose settings
 differ from the fits stored under its tag is refused. The data are aeon's bundled copies of the
-UCR/UEA files (`pip install -e ".[tsc]"`), read by `multires_nb.data.archive_split`, or `--folder` with
+UCR/UEA files (`pip install -e ".[tsc]"`), read by `multires_nb.sklearn.archive_split`, or `--folder` with
 NAME/NAME_TRAIN.ts files from timeseriesclassification.com.
 
 Calibration: times training steps of the estimator's networks for a grid of sizes on synthetic data and fits
 seconds per step = base + per_unit * (batch x length x d_model x n_layers x directions) by least squares: the two
 constants `TUNING.tsc_step_base` and `TUNING.tsc_step_per_unit`.
 """
-import argparse, json, os, platform, statistics, sys, time
+import argparse, contextlib, json, os, platform, statistics, subprocess, sys, time
 import numpy as np
 import torch
 
@@ -36,18 +46,80 @@ def series_norm(X):
     return z(np.asarray(X, np.float64)).astype(np.float32) if isinstance(X, np.ndarray) else [z(s).astype(np.float32) for s in X]
 
 
-def score(name, seed, params, folder=None, znorm=False) -> dict:
-    "One fit of MultiresClassifier on a data set's train split, scored on its test split."
-    from multires_nb.data import archive_split
-    from multires_nb.sklearn import MultiresClassifier
-    (X, y), (Xt, yt) = archive_split(name, 'train', folder), archive_split(name, 'test', folder)
+def score(name, seed, params, method='filterbank', folder=None, znorm=False, busy=False) -> dict:
+    "One fit of a method on a data set's train split, scored on its test split."
+    (X, y), (Xt, yt) = load_split(name, 'train', folder), load_split(name, 'test', folder)
     if znorm: X, Xt = series_norm(X), series_norm(Xt)
-    clf = MultiresClassifier(random_state=seed, **params)
-    t0 = time.time(); clf.fit(X, y); fit_s = time.time() - t0
-    acc = float(clf.score(Xt, yt))
-    return dict(dataset=name, seed=seed, acc=acc, fit_seconds=round(fit_s, 1), n_train=len(X), n_test=len(Xt),
-                plan=clf.plan_, params=params, series_norm=znorm, folder=folder and os.path.basename(os.path.normpath(folder)),
+    padded = method in PADDED and not (isinstance(X, np.ndarray) and isinstance(Xt, np.ndarray))
+    if method in PADDED: X, Xt = pad_together(X, Xt)
+    clf = make(method, seed, params)
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
+    with busy_beside(busy):
+        t0 = time.time(); clf.fit(X, y); fit_s = time.time() - t0
+        t0 = time.time(); acc = float(np.mean(clf.predict(Xt) == yt)); pred_s = time.time() - t0
+    return dict(dataset=name, seed=seed, method=method, acc=acc, fit_seconds=round(fit_s, 1), predict_seconds=round(pred_s, 1),
+                n_train=len(X), n_test=len(Xt), plan=getattr(clf, 'plan_', None), params=params, padded=padded, busy=busy,
+                load_before=load, threads=getattr(clf, 'threads_', None),
+                series_norm=znorm, folder=folder and os.path.basename(os.path.normpath(folder)),
                 machine=machine(), time=time.strftime('%Y-%m-%d %H:%M'))
+
+
+def load_split(name, split, folder=None) -> tuple:
+    "An archive split, or `synthetic-NxL`: N random series of length L (5 classes; the test split holds 100 more)."
+    if name.startswith('synthetic-'):
+        n, L = map(int, name.split('-', 1)[1].split('x'))
+        g = np.random.default_rng(0 if split == 'train' else 1)
+        n = n if split == 'train' else 100
+        return g.standard_normal((n, 1, L)).astype(np.float32), g.integers(0, 5, n)
+    from multires_nb.sklearn import archive_split
+    return archive_split(name, split, folder)
+
+
+def cross_validate(name, seed, params, method='filterbank', folder=None, folds=5) -> dict:
+    "Mean accuracy of 5-fold stratified cross-validation on a data set's training split only."
+    from sklearn.model_selection import StratifiedKFold
+    X, y = load_split(name, 'train', folder)
+    padded = method in PADDED and not isinstance(X, np.ndarray)
+    if method in PADDED: X, _ = pad_together(X, X[:1])
+    pick = lambda idx: X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
+    accs, t0 = [], time.time()
+    for tr, va in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        clf = make(method, seed, params).fit(pick(tr), y[tr])
+        accs.append(float(np.mean(clf.predict(pick(va)) == y[va])))
+    return dict(dataset=name, seed=seed, method=method, cv_acc=float(np.mean(accs)), folds=[round(a, 4) for a in accs],
+                seconds=round(time.time() - t0, 1), n_train=len(y), params=params, padded=padded,
+                machine=machine(), time=time.strftime('%Y-%m-%d %H:%M'))
+
+
+PADDED = ('minirocket', 'rocket')
+
+
+def make(method, seed, params):
+    "A fresh classifier: MultiresClassifier's method, or aeon's MiniRocket / ROCKET with their defaults on one thread."
+    if method in ('filterbank', 'network'):
+        from multires_nb.sklearn import MultiresClassifier
+        return MultiresClassifier(method=method, random_state=seed, **params)
+    from aeon.classification.convolution_based import MiniRocketClassifier, RocketClassifier
+    if method not in PADDED: raise SystemExit(f"--method must be filterbank, network, minirocket or rocket, got {method!r}")
+    return (MiniRocketClassifier if method == 'minirocket' else RocketClassifier)(random_state=seed, n_jobs=1, **params)
+
+
+def pad_together(X, Xt) -> tuple:
+    "Both splits as float64 arrays (n, C, N), unequal lengths zero-padded at the end to the longest of both."
+    if isinstance(X, np.ndarray) and isinstance(Xt, np.ndarray) and X.shape[-1] == Xt.shape[-1]:
+        return X.astype(np.float64), Xt.astype(np.float64)
+    N = max(s.shape[-1] for s in [*X, *Xt])
+    pad = lambda S: np.stack([np.pad(np.asarray(s, np.float64), ((0, 0), (0, N - s.shape[-1]))) for s in S])
+    return pad(X), pad(Xt)
+
+
+@contextlib.contextmanager
+def busy_beside(on: bool):
+    "Run one busy process beside the block (killed by its PID after it), or nothing."
+    p = subprocess.Popen([sys.executable, '-c', 'while True: pass']) if on else None
+    try: yield
+    finally:
+        if p: p.kill(); p.wait()
 
 
 def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
@@ -75,6 +147,29 @@ def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
                 machine=machine())
 
 
+def calibrate_bank(sizes, repeats=3) -> dict:
+    """Seconds of a default filter-bank fit on random series of each (n, N) in `sizes`, and the least-squares base and
+    per-operation cost: seconds = base + per_unit * n D length (J + 1) (2K + Q + 2), the plan's model."""
+    from multires_nb.sklearn import MultiresClassifier
+    rows = []
+    for n, N in sizes:
+        X, y = load_split(f'synthetic-{n}x{N}', 'train')
+        t = []
+        for r in range(repeats):
+            clf = MultiresClassifier(random_state=r)
+            t0 = time.perf_counter(); clf.fit(X, y); t.append(time.perf_counter() - t0)
+        p = clf.plan_
+        K = clf.kernel_size or 4
+        units = n * clf.n_filters * p['length'] * (p['depth'] + 1) * (2 * K + clf.n_bias + 2)
+        rows.append(dict(n=n, length=N, units=units, seconds=statistics.median(t), runs=[round(v, 3) for v in t]))
+        print(f"n {n:4d} length {N:5d}: {statistics.median(t):.2f} s (median of {repeats}: {rows[-1]['runs']})", flush=True)
+    A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
+    base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
+    worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
+    return dict(rows=rows, tsc_bank_base=float(base), tsc_bank_per_unit=float(per_unit), worst_relative_error=float(worst),
+                machine=machine())
+
+
 def read_records(path) -> list:
     "The JSON records of a results file; a line cut off by an interrupted run is skipped."
     out = []
@@ -95,11 +190,11 @@ def table(rows) -> str:
     "Markdown: mean ± standard deviation of accuracy over seeds per data set, and the median fit time."
     by = {}
     for r in rows: by.setdefault(r['dataset'], []).append(r)
-    out = ['| data set | MultiresClassifier (mean ± std) | seeds | fit s (median) |', '|---|---|---|---|']
+    out = ['| data set | accuracy (mean ± std) | seeds | fit s (median) |', '|---|---|---|---|']
     for name, rs in by.items():
-        a = np.array([r['acc'] for r in rs])
+        a = np.array([r['acc' if 'acc' in r else 'cv_acc'] for r in rs])
         out.append(f"| {name} | {a.mean():.3f} ± {a.std(ddof=1) if len(a) > 1 else 0:.3f} | {len(a)} | "
-                   f"{statistics.median(r['fit_seconds'] for r in rs):.0f} |")
+                   f"{statistics.median(r.get('fit_seconds', r.get('seconds')) for r in rs):.1f} |")
     return '\n'.join(out)
 
 
@@ -107,13 +202,17 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--sets', nargs='*', default=[])
     p.add_argument('--seeds', nargs='*', type=int, default=[0, 1, 2])
-    p.add_argument('--params', default='{}', help="JSON dict of MultiresClassifier arguments")
+    p.add_argument('--method', default='filterbank', help="filterbank or network (MultiresClassifier), minirocket or rocket (aeon)")
+    p.add_argument('--params', default='{}', help="JSON dict of the classifier's constructor arguments")
+    p.add_argument('--cv', action='store_true', help="5-fold stratified cross-validation on the training split only")
+    p.add_argument('--busy', action='store_true', help="one busy process beside every fit")
     p.add_argument('--tag', default='default', help="a name for this configuration in --out")
     p.add_argument('--out', default=None, help="JSON lines file to append to")
     p.add_argument('--folder', default=None, help="a folder of NAME/NAME_TRAIN.ts files (default: aeon's bundled sets)")
     p.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument('--series_norm', action='store_true', help="z-normalise every series before the fit (an ablation)")
-    p.add_argument('--calibrate', action='store_true')
+    p.add_argument('--calibrate', action='store_true', help="time the network's training steps")
+    p.add_argument('--calibrate-bank', action='store_true', help="time filter-bank fits")
     a = p.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
     if a.calibrate:
@@ -121,22 +220,33 @@ def main(argv=None):
         print(json.dumps({k: v for k, v in res.items() if k != 'rows'}, indent=1))
         if a.out: append_record(a.out, dict(kind='calibration', **res))
         return
+    if a.calibrate_bank:
+        res = calibrate_bank([(50, 150), (100, 500), (200, 1000), (200, 2000)])
+        print(json.dumps({k: v for k, v in res.items() if k != 'rows'}, indent=1))
+        if a.out: append_record(a.out, dict(kind='calibration-bank', **res))
+        return
     params = json.loads(a.params)
     done = set()
     if a.out and os.path.exists(a.out):
         for r in read_records(a.out):
             if r.get('tag') != a.tag: continue
             folder = a.folder and os.path.basename(os.path.normpath(a.folder))
-            if r['params'] != params or r.get('series_norm', False) != a.series_norm or r.get('folder') != folder:
-                sys.exit(f"{a.out} holds fits tagged {a.tag!r} with other settings (params {r['params']}, series_norm "
-                         f"{r.get('series_norm', False)}, folder {r.get('folder')}): give these settings their own --tag")
+            if (r['params'] != params or r.get('series_norm', False) != a.series_norm or r.get('folder') != folder
+                    or r.get('method', 'network') != a.method or r.get('busy', False) != a.busy):
+                sys.exit(f"{a.out} holds fits tagged {a.tag!r} with other settings (method {r.get('method', 'network')}, "
+                         f"params {r['params']}, series_norm {r.get('series_norm', False)}, folder {r.get('folder')}, "
+                         f"busy {r.get('busy', False)}): give these settings their own --tag")
             done.add((r['dataset'], r['seed']))
     rows = []
     for name in a.sets:
         for seed in a.seeds:
             if (name, seed) in done: continue
-            r = dict(tag=a.tag, **score(name, seed, params, a.folder, a.series_norm))
-            print(f"{name} seed {seed}: accuracy {r['acc']:.4f}, fit {r['fit_seconds']:.0f}s, plan {r['plan']}", flush=True)
+            if a.cv:
+                r = dict(tag=a.tag, **cross_validate(name, seed, params, a.method, a.folder))
+                print(f"{name} seed {seed}: cv accuracy {r['cv_acc']:.4f} {r['folds']}, {r['seconds']:.0f}s", flush=True)
+            else:
+                r = dict(tag=a.tag, **score(name, seed, params, a.method, a.folder, a.series_norm, a.busy))
+                print(f"{name} seed {seed}: accuracy {r['acc']:.4f}, fit {r['fit_seconds']:.1f}s, plan {r['plan']}", flush=True)
             rows.append(r)
             if a.out: append_record(a.out, r)
     if a.out: rows = [r for r in read_records(a.out) if r.get('tag') == a.tag and r['dataset'] in a.sets]
