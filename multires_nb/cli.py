@@ -62,14 +62,6 @@ def _signals_held():
     try: yield
     finally: mask(signal.SIG_SETMASK, old)
 
-def _missing_dirs(path) -> list:
-    "The folders of `path` that do not exist yet (absolute paths): what making it would create."
-    path, new = Path(path).absolute(), []
-    for q in [path, *path.parents]:
-        if q.exists() or q.is_symlink(): break
-        new.append(q)
-    return new
-
 # %% ../nbs/12_cli.ipynb #910976e0
 def _where(cmd:_Command, default:str=None) -> str:
     "What the stopped command says of where it stands (`default` if it has nothing to say, or cannot say it)."
@@ -300,7 +292,7 @@ def _stat(p:Path):
 
 def _claim(a:argparse.Namespace, name:str, cmd:_Command) -> Path:
     "Claim the run folder (a new runs/NAME[-k] without --out); the folders it makes are the command's to tidy."
-    from multires_nb.files import claim_run_dir, _release_run_dir
+    from multires_nb.files import claim_run_dir, _release_run_dir, _missing_dirs
     new = _missing_dirs(a.out if a.out is not None else 'runs')
     with _signals_held():                           # the folder made and remembered, or neither
         cmd.writing = True
@@ -331,12 +323,21 @@ def _train_stopped(argv:list, a:argparse.Namespace, out:Path, before) -> str:
     return f"no epoch had finished, so there is no checkpoint{kept}; start again with: {shlex.join(['multires_train', *argv])}"
 
 # %% ../nbs/12_cli.ipynb #1c73d6c3
+def _misfit(model, sd:dict) -> str:
+    "How the weights `sd` do not fit `model`, in one short line: the first difference and the count of the others ('' if none)."
+    own = model.state_dict()
+    diffs = [f"size mismatch for {k}: {tuple(v.shape)} in the checkpoint, {tuple(own[k].shape)} in the model"
+             for k, v in sd.items() if k in own and tuple(getattr(v, 'shape', ())) != tuple(own[k].shape)]
+    diffs += [f"missing {k}" for k in own if k not in sd] + [f"unexpected {k}" for k in sd if k not in own]
+    more = len(diffs) - 1
+    return '' if not diffs else diffs[0] + (f" (and {more} other difference{'s' * (more > 1)})" if more else '')
+
 def _train(a:argparse.Namespace, s:dict, out:Path, cmd:_Command) -> dict:
     "Load the data, build the model (with --init_from's weights), and fit it into `out`: the run's metrics."
     import torch
     from multires_nb.train import fit, setup_distributed, _dist_info
     from multires_nb.tasks import build_model_for
-    from multires_nb.files import load_checkpoint
+    from multires_nb.files import load_checkpoint, _missing_dirs
     from multires_nb.tuning import threads_for
     if a.deterministic: os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')   # before cuBLAS starts
     device = setup_distributed(a.device)
@@ -352,10 +353,9 @@ def _train(a:argparse.Namespace, s:dict, out:Path, cmd:_Command) -> dict:
         torch.manual_seed(a.seed)
         model = build_model_for(td, s['recipe'], **s['model_kw'])
         if a.init_from is not None:
-            try: model.load_state_dict(load_checkpoint(a.init_from, expect=('model',))['model'])
-            except RuntimeError as e:
-                raise ValueError(f"--init_from {a.init_from}: its weights do not fit this task's model "
-                                 f"({_one_line(e).split('for ' + type(model).__name__ + ': ')[-1]})") from None
+            sd = load_checkpoint(a.init_from, expect=('model',))['model']
+            if why := _misfit(model, sd): raise ValueError(f"--init_from {a.init_from}: its weights do not fit this task's model: {why}")
+            model.load_state_dict(sd)
         work = s['fit_kw']['batch_size'] * model.config.get('d_model', 1) * (td.seq_len or 1)   # a block's activations
         threads = threads_for(work, a.threads) if device == 'cpu' and world == 1 else contextlib.nullcontext()
         with threads:
@@ -549,6 +549,7 @@ def _run_generate(argv:list, # the arguments
     except (ValueError, OSError) as e: raise _Exit(2, _one_line(e)) from None
     import torch
     from multires_nb.train import load_model
+    from multires_nb.files import _missing_dirs
     from multires_nb.models import MultiresAR
     from multires_nb.tuning import threads_for
     device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
@@ -589,7 +590,7 @@ def _convert_parser() -> argparse.ArgumentParser:
                 "(github.com/thjashin/multires-conv) into a library checkpoint.")
     p.add_argument('src', type=_path, help="the reference's checkpoint (ckpt.pth) or a saved state dict")
     p.add_argument('out', type=_path, help="the library checkpoint to write (e.g. converted.pt)")
-    p.add_argument('--module', choices=['layer', 'conv'], default='layer', help="a bare layer as MultiresLayer or MultiresConv")
+    p.add_argument('--module', choices=['layer', 'conv'], help="only for a bare layer's checkpoint (h0, h1, w): as MultiresLayer (default) or MultiresConv")
     p.add_argument('--tree_select', choices=['fading', 'uniform'], default='fading', help="the reference's --tree_select")
     p.add_argument('--depth', type=_int('depth', 0), help="J (needed with --tree_select uniform, or --seq_len)")
     p.add_argument('--seq_len', type=_int('seq_len'), help="the reference's max_length (generation's default length)")
@@ -610,7 +611,7 @@ def _run_convert(argv:list, # the arguments
         _check_output(out, [src], a.overwrite, 'OUT')
     except (ValueError, OSError) as e: raise _Exit(2, _one_line(e)) from None
     from multires_nb.convert import from_reference, library_config
-    from multires_nb.files import save_checkpoint
+    from multires_nb.files import save_checkpoint, _missing_dirs
     try: m = from_reference(src, module=a.module, tree_select=a.tree_select, depth=a.depth, seq_len=a.seq_len,
                             dropout=a.dropout, n_levels=a.n_levels)
     except _FAILURES as e: raise _Exit(1, _one_line(e)) from None

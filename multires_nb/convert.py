@@ -120,7 +120,7 @@ def _load(m:nn.Module, lib:dict, names:dict, rows=None) -> nn.Module:
 # %% ../nbs/13_convert.ipynb #72258192
 def from_reference(src, # a path, the reference's checkpoint dict, or a state dict (with or without 'module.')
                    *,
-                   module:str='layer', # for a bare layer (h0, h1, w): 'layer' (MultiresLayer, the reference's) or 'conv'
+                   module:str=None, # only for a bare layer (h0, h1, w): 'layer' (MultiresLayer, the reference's; the default) or 'conv'
                    tree_select:str='fading', # the reference's tree_select: 'fading' or 'uniform'
                    depth:int=None, # J, needed with tree_select='uniform' (or seq_len)
                    seq_len:int=None, # the reference's max_length (sets generate's default length)
@@ -134,9 +134,12 @@ def from_reference(src, # a path, the reference's checkpoint dict, or a state di
         kw = _layer_kw(sd, '', tree_select, depth, seq_len, 'the layer')
         d = sd['h0'].shape[0]
         if module == 'conv': m, prefix = MultiresConv(d, **kw), ''
-        elif module == 'layer': m, prefix = MultiresLayer(d, dropout=dropout, **kw), 'conv.'
+        elif module in (None, 'layer'): m, prefix = MultiresLayer(d, dropout=dropout, **kw), 'conv.'
         else: raise ValueError(f"module must be 'layer' or 'conv', got {module!r}")
         return _load(m.to(sd['h0'].dtype), {prefix + k: v for k, v in sd.items()}, {prefix + k: k for k in sd})
+    if module is not None:
+        raise ValueError(f"module={module!r} applies to the checkpoint of a bare layer (h0, h1, w), not to this one of a "
+                         f"whole reference {'MultiresNet' if kind == 'net' else 'MultiresAR'}")
     n_layers, norm = _n_blocks(sd), 'batch' if 'norms.0.running_mean' in sd else 'layer'
     embed = 'encoder.bias' not in sd and 'encoder.weight' in sd and sd['encoder.weight'].dim() == 2
     pairs = _key_map(kind, n_layers, norm, embedding=embed)

@@ -155,6 +155,15 @@ def _check_input(conv, x):
     if not x.is_floating_point(): raise TypeError(f"MultiresConv expects a floating-point input, got {x.dtype}")
     if x.shape[-1] < 1: raise ValueError(f"MultiresConv expects a sequence of length >= 1, got shape {tuple(x.shape)}")
 
+def _check_step(conv, x_t, state):
+    "Refuse a step input that is not (B, d_model), or whose (B, d_model) is not the state's: shape comparisons only."
+    if not isinstance(x_t, torch.Tensor) or x_t.dim() != 2 or x_t.shape[1] != conv.d_model:
+        raise ValueError(f"step expects x_t of shape (B, d_model={conv.d_model}), got {getattr(x_t, 'shape', type(x_t).__name__)}")
+    buf = state.levels if state.levels is not None else state.windows   # (rows, B, C); None when J = 0 (no memory)
+    if buf is not None and x_t.shape != buf.shape[1:]:
+        raise ValueError(f"step: x_t of shape {tuple(x_t.shape)} does not fit the state, made for (B, d_model) = "
+                         f"{tuple(buf.shape[1:])}: make it with init_state({x_t.shape[0]}) of this layer")
+
 # %% ../nbs/03_core.ipynb #ffd11f8c
 class MultiresConv(nn.Module):
     "Multiresolution convolution (Shi, Wang & Fox 2023): causal, linear, depthwise; (B, d_model, N) → (B, d_model, N)."
@@ -204,8 +213,7 @@ class MultiresConv(nn.Module):
              state:TreeState # from `init_state`; advanced in place
             ) -> tuple: # `(y_t (B, d_model), state)`
         "One position of streaming inference, in O(d_model·J·K) work whatever t."
-        if not isinstance(x_t, torch.Tensor) or x_t.dim() != 2 or x_t.shape[1] != self.d_model:
-            raise ValueError(f"step expects x_t of shape (B, d_model={self.d_model}), got {getattr(x_t, 'shape', type(x_t).__name__)}")
+        _check_step(self, x_t, state)
         return _advance(x_t, state, _weights(self, state), self.tree_select == 'fading'), state
     def forward(self, x:torch.Tensor # input (B, d_model, N)
                ) -> torch.Tensor: # output (B, d_model, N), the input's dtype

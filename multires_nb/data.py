@@ -176,6 +176,17 @@ def _check_classes(y:torch.Tensor, # class labels of the training split (n,)
         if len(yo) and int(yo.max()) >= C: raise ValueError(f"{k}: class {int(yo.max())} does not occur in training (classes 0..{C - 1})")
     return C
 
+def _constant_labels(y:torch.Tensor, # a multi-label split's 0/1 matrix (n, labels)
+                     what:str # the split's name, for the message
+                    ) -> list: # the labels (columns) that hold one class only in this split
+    "The labels whose AUROC is undefined on this split; a ValueError when that is every label (the macro AUROC would be NaN)."
+    b = y != 0
+    const = (b.all(0) | ~b.any(0)).nonzero().flatten().tolist()
+    if len(const) == y.shape[1]:
+        raise ValueError(f"{what}: no label (column of y) holds both 0 and 1 in its {len(y)} examples, so no AUROC is defined: "
+                         f"each split of multi-label data needs a label with positive and negative examples")
+    return const
+
 # %% ../nbs/08_data.ipynb #c8d9e0f1
 def _from_arrays(splits:dict, # 'train', 'val', 'test' -> `(X, y)`, `(X, y, lengths)` or None (val, test)
                  name:str, # the data's name
@@ -199,6 +210,7 @@ def _from_arrays(splits:dict, # 'train', 'val', 'test' -> `(X, y)`, `(X, y, leng
             if i[key] != t[key]: raise ValueError(f"{where}{k} and train differ in their {word}: {i[key]} vs {t[key]}")
         if t['multilabel'] and i['outputs'] != t['outputs']:
             raise ValueError(f"{where}{k} has {i['outputs']} labels, train {t['outputs']}")
+        if t['multilabel']: _constant_labels(ds[k].tensors[1], f"{where}{k}")   # else its macro AUROC is NaN
     C = t['outputs'] if t['multilabel'] else _check_classes(
         ds['train'].tensors[1], {f"{where}{k}": d.tensors[1] for k, d in ds.items() if k != 'train'}, f"{where}train")
     if 'val' not in ds:

@@ -241,3 +241,17 @@ def _remove_run_files(out # a run folder granted with overwrite=True
                      ):
     "Remove a run's own files from `out` (nothing else): when an overwriting run writes its first checkpoint."
     for f in _RUN_FILES: (Path(out)/f).unlink(missing_ok=True)
+
+# %% ../nbs/07_files.ipynb #f1d0a002
+def _missing_dirs(path) -> list:
+    "The folders of `path` that do not exist yet (absolute, deepest first): what making it creates."
+    path, new = Path(path).absolute(), []
+    for q in [path, *path.parents]:
+        if q.exists() or q.is_symlink(): break
+        new.append(q)
+    return new
+
+def _remove_empty(dirs:list):
+    "Remove each folder of `dirs` (deepest first) that is left empty; keep those that hold anything."
+    for d in dirs:
+        with contextlib.suppress(OSError): d.rmdir()

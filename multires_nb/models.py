@@ -285,6 +285,7 @@ def _ar_step(model, x_prev:torch.Tensor, states:list, labels=None) -> torch.Tens
     "`MultiresAR.step`: the encoder (plus the class embedding), every block's step, the head, on one position."
     if x_prev.dim() != 2 or x_prev.shape[1] != model.d_input:
         raise ValueError(f"step expects x_prev of shape (B, d_input={model.d_input}), got {tuple(x_prev.shape)}")
+    if len(states) != len(model.blocks): raise ValueError(f"step expects one state per block ({len(model.blocks)}), got {len(states)}")
     h, labels = _pointwise(model.encoder, x_prev), _class_labels(model, labels, x_prev.shape[0])
     if labels is not None: h = h + model.class_emb(labels)
     for blk, st in zip(model.blocks, states): h = blk.step(h, st)
@@ -378,7 +379,7 @@ class MultiresAR(nn.Module):
 # %% ../nbs/05_models.ipynb #913af916
 _MODEL_CLASSES = {'MultiresNet': MultiresNet, 'MultiresAR': MultiresAR, 'MultiresLayer': MultiresLayer, 'MultiresConv': MultiresConv}
 
-def build_model(config:dict # a model's `config`: 'class' (a key of _MODEL_CLASSES) and its constructor arguments
+def build_model(config:dict # a model's `config`: 'class' ('MultiresNet', 'MultiresAR', 'MultiresLayer' or 'MultiresConv') and its constructor arguments
                ) -> nn.Module: # a new model, freshly initialised
     "Rebuild a library model from its `config`."
     cfg = dict(config)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_train.ipynb #8f8c0a4d
 from __future__ import annotations
-import contextlib, hashlib, inspect, json, math, os, sys, time
+import contextlib, hashlib, inspect, json, math, os, sys, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,9 +17,9 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset, Te
 
 from .dmol import bits_per_dim, dmol_log_prob, level_value
 from .models import _MODEL_CLASSES, MultiresAR, build_model, check_lengths, count_params
-from .data import as_dataset, split_indices, _check_y, _kind, _tensor
+from .data import as_dataset, split_indices, _check_y, _constant_labels, _kind, _tensor
 from .files import (atomic_write, claim_run_dir, load_checkpoint, save_checkpoint, CheckpointError,
-                               _holds, _release_run_dir, _remove_run_files)
+                               _holds, _release_run_dir, _remove_run_files, _missing_dirs, _remove_empty)
 
 # %% auto #0
 __all__ = ['macro_auroc', 'predict', 'evaluate', 'load_model', 'setup_distributed', 'fit']
@@ -362,7 +362,8 @@ def _check_positive(**kw):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v > 0 and math.isfinite(v)) or (k in ('epochs', 'batch_size') and v != int(v)):
             raise ValueError(f"{k} must be a positive {'int' if k in ('epochs', 'batch_size') else 'number'}, got {v!r}")
 
-def _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precision, objective, clip_grad, seed, world):
+def _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precision, objective, clip_grad, seed, world,
+                    device=None, out=None, resume=False):
     "Every check of fit's settings that needs no data: a ValueError naming the setting and what was expected."
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32: raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
     _check_positive(epochs=epochs, lr=lr, batch_size=batch_size, **({} if clip_grad is None else dict(clip_grad=clip_grad)))
@@ -373,6 +374,17 @@ def _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precisi
     if precision not in _PRECISIONS: raise ValueError(f"precision must be one of {list(_PRECISIONS)}, got {precision!r}")
     if objective is not None and objective not in _OBJECTIVES: raise ValueError(f"objective must be one of {_OBJECTIVES}, got {objective!r}")
     if batch_size % world: raise ValueError(f"batch_size={batch_size} must be divisible by the {world} processes")
+    if resume and out is None: raise ValueError("resume=True needs out=..., the run folder to continue")
+    if device is not None: _check_device(device)
+
+def _check_device(device):
+    "A device torch knows and this machine has: a ValueError like the estimator's otherwise."
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError): raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but torch finds no CUDA GPU here (torch {torch.__version__}): use device='cpu'")
+    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}, but torch finds {torch.cuda.device_count()} CUDA GPU(s) here: cuda:0..cuda:{torch.cuda.device_count() - 1}")
 
 # %% ../nbs/10_train.ipynb #aaeeef4d
 def _as_split(data, what:str):
@@ -449,10 +461,28 @@ def _check_data(model, objective:str, train, val, test):
     "Every split checked once; a classifier's training data must hold two classes at least."
     for ds, what in ((train, 'train'), (val, 'val'), (test, 'test')):
         _check_split(model, ds, what, objective)
-        if objective == 'autoregressive': _check_ar_labels(model, ds, what)
+        if objective == 'autoregressive': _check_levels(model, ds, what); _check_ar_labels(model, ds, what)
     ts = _tensors_of(train)
     if objective == 'classification' and ts is not None and len(ts) > 1 and ts[1].unique().numel() < 2:
         raise ValueError(f"train: every example has label {int(ts[1][0])}: a classifier needs two classes at least")
+    if objective == 'multilabel': _check_multilabel(((train, 'train'), (val, 'val'), (test, 'test')))
+
+def _check_levels(model, ds, what:str):
+    "An autoregressive model's split: integer levels in 0..n_levels-1 (another Dataset: its first example)."
+    if ds is None: return
+    L, ts = getattr(getattr(model, 'module', model), 'n_levels', None), _tensors_of(ds)
+    x = ts[0] if ts is not None else torch.as_tensor(ds[0][0])
+    ints = not (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool)
+    if not ints or (x.numel() and L is not None and (int(x.min()) < 0 or int(x.max()) >= L)):
+        seen = f", min {x.min().item():.6g}, max {x.max().item():.6g}" if x.numel() and not x.is_complex() else ''
+        raise ValueError(f"{what}: an autoregressive model (MultiresAR) trains on integer levels in 0..{'n_levels-1' if L is None else L - 1}"
+                         f"{'' if L is None else f' (n_levels={L})'}, got {x.dtype}{seen}: map values in [-1, 1] to levels with level_index")
+
+def _check_multilabel(splits):
+    "Each split's 0/1 labels: refused when no label holds both 0 and 1; one warning naming the labels left out of the macro AUROC."
+    const = {what: _constant_labels(ts[1], what) for ds, what in splits if (ts := _tensors_of(ds)) is not None and len(ts) > 1}
+    said = '; '.join(f"{w}: {c}" for w, c in const.items() if c)
+    if said: warnings.warn(f"labels (columns of y) holding one class only, left out of the macro AUROC on that split: {said}", stacklevel=3)
 
 def _check_ar_labels(model, ds, what:str):
     "A class-conditional MultiresAR's split: levels with classes (n,), integers in 0..n_classes-1."
@@ -753,7 +783,7 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
        ) -> dict: # metrics: objective, metric, test_<metric>, best_val_metric, best_epoch, params, seconds, history, ...
     "Train `model` on `train`, select the best epoch on `val`, report `test` there; the model ends with the best weights."
     rank, world = _dist_info()
-    _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precision, objective, clip_grad, seed, world)
+    _check_settings(epochs, lr, weight_decay, warmup_epochs, batch_size, precision, objective, clip_grad, seed, world, device, out, resume)
     val_given = val is not None
     train, val, test, data = _splits(train, val, test, val_frac, seed)
     objective = objective or _infer_objective(model, train)
@@ -764,7 +794,7 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
               augment=None if augment is None else getattr(augment, '__name__', type(augment).__name__))
     out = Path(out) if out is not None else None
     held = out is not None and _holds(out)                   # claimed by the caller (multires_train): the caller releases it
-    new = out is not None and rank == 0 and not out.exists()  # a folder made for this run is not left behind empty
+    new = _missing_dirs(out) if out is not None and rank == 0 else []   # folders made for this run are not left behind empty
     if out is not None and rank == 0: claim_run_dir(out, resume=resume, overwrite=overwrite)
     if world > 1: dist.barrier()
     try:
@@ -780,4 +810,4 @@ def fit(model:nn.Module, # MultiresNet, MultiresAR, or a module mapping x (and l
             return _finish(run, info)
     finally:
         if out is not None and rank == 0 and not held: _release_run_dir(out)
-        if new and out.is_dir() and not any(out.iterdir()): out.rmdir()
+        _remove_empty(new)

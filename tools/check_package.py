@@ -7,7 +7,7 @@
    each other's `_private` names: the package is one unit, and `_private` only keeps a name out of the public API.
 2. Imports every module alone, each in a fresh interpreter (so no module works only because another was imported
    first).
-3. Saves a small model of every class in `models.MODEL_CLASSES` with `fit`'s checkpoint layout, and rebuilds each
+3. Saves a small model of every class in `models._MODEL_CLASSES` with `fit`'s checkpoint layout, and rebuilds each
    with `train.load_model` in a fresh interpreter that imports only `load_model` and `load_checkpoint` (so the
    model's module is reached through the checkpoint alone): the outputs must be equal.
 Exit status 1 with what failed; the import graph is printed in its dependency order.

@@ -8,9 +8,10 @@ one JSON file. It needs a clone of the repository (it runs the chapters in `nbs/
 
 A GPU is often lent for minutes, so what has to be checked on it is prepared here. Every check runs even if one
 before it failed; each reports what it measured and whether it passed, a summary line per check is printed, and
-the exit status is 1 if any failed. On the CPU the same code runs with smaller sizes (and the chapters' `cuda`
-cells are skipped: they need a GPU, though `MULTIRES_NB_DEVICE=cpu nbdev_test --flags cuda` runs them on the CPU
-as well), so the check cannot rot while no GPU is lent. Its tests: `python -m pytest tools/test_gpucheck.py`.
+the exit status is 1 if any failed. On the CPU the same code runs with smaller sizes, so the check cannot rot while
+no GPU is lent; the chapters' `cuda` cells are skipped there: most take their device from `MULTIRES_NB_DEVICE`
+(`cpu` gives a dry run of those of 03_core and 15_speed), but 06_generate's cuda cell moves its models with
+`.cuda()` and needs a GPU. Its tests: `python -m pytest tools/test_gpucheck.py`.
 
 | check      | what                                                                   | passes when |
 |------------|------------------------------------------------------------------------|-------------|
@@ -137,14 +138,18 @@ def check_training(device, # where to train
     return dict(task=task, epochs=epochs, runs=out, vs_float32=diff, passed=ok)   # the differences are reported, not judged
 
 
-def check_notebooks(device, nbs_dir=NBS, chapters=CUDA_CHAPTERS) -> dict:
-    "`nbdev_test --flags cuda` on the chapters with cuda cells (on a GPU only)."
-    if torch.device(device).type != 'cuda': return dict(skipped='the cuda cells need a GPU', passed=True)
-    out = {}
+def check_notebooks(device, # where the cuda cells run (MULTIRES_NB_DEVICE is set to it)
+                    nbs_dir=NBS, # the folder of the chapters
+                    chapters=CUDA_CHAPTERS, # the chapters with cuda cells
+                    force:bool=False # run them on a device that is not a GPU as well (a dry run; tests)
+                   ) -> dict:
+    "`nbdev_test --flags cuda` on the chapters with cuda cells (on a GPU only, unless `force`)."
+    if torch.device(device).type != 'cuda' and not force: return dict(skipped='the cuda cells need a GPU', passed=True)
+    out, env = {}, {**os.environ, 'MULTIRES_NB_DEVICE': str(device)}
     for nb in chapters:
         t0 = time.time()
         r = subprocess.run(['nbdev_test', '--flags', 'cuda', '--path', str(Path(nbs_dir)/nb)], capture_output=True,
-                           text=True, cwd=ROOT)
+                           text=True, cwd=ROOT, env=env)
         out[nb] = dict(returncode=r.returncode, seconds=round(time.time() - t0, 1), tail=(r.stdout + r.stderr)[-1500:] if r.returncode else '')
     return dict(chapters=out, passed=all(v['returncode'] == 0 for v in out.values()))
 

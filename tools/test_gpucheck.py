@@ -19,7 +19,21 @@ def test_checks_on_the_cpu():
     assert G.check_streaming('cpu', N=256)['passed']
     r = G.check_generation('cpu', n=2, N=16)
     assert (r['passed'], r['device']) == (True, 'cpu')
-    assert G.check_notebooks('cpu')['passed']
+    assert G.check_notebooks('cpu') == dict(skipped='the cuda cells need a GPU', passed=True)
+
+
+def _notebook(path, code):
+    "A one-cell notebook whose cell is `#| cuda` then `code`."
+    cell = dict(cell_type='code', execution_count=None, id='c0', metadata={}, outputs=[], source='#| cuda\n' + code)
+    path.write_text(json.dumps(dict(cells=[cell], metadata={}, nbformat=4, nbformat_minor=5)))
+
+
+def test_notebooks_forced_on_the_cpu(tmp_path):
+    _notebook(tmp_path/'good.ipynb', "import os\nassert os.environ['MULTIRES_NB_DEVICE'] == 'cpu'")
+    _notebook(tmp_path/'bad.ipynb', "raise AssertionError('a cuda cell that fails')")
+    r = G.check_notebooks('cpu', nbs_dir=tmp_path, chapters=('good.ipynb', 'bad.ipynb'), force=True)
+    assert not r['passed'] and r['chapters']['good.ipynb']['returncode'] == 0, r
+    assert r['chapters']['bad.ipynb']['returncode'] != 0 and 'a cuda cell that fails' in r['chapters']['bad.ipynb']['tail'], r
 
 
 def test_ties():
