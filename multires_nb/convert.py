@@ -188,6 +188,8 @@ def to_reference(model:nn.Module # a MultiresConv, MultiresLayer, MultiresNet or
     cfg = getattr(model, 'config', {})
     if cfg.get('bidirectional') or cfg.get('pool', 'mean') != 'mean':
         raise TypeError("the reference has no bidirectional layers and no max pooling: this model cannot be written in its layout")
+    if cfg.get('n_classes'):
+        raise TypeError(f"a class-conditional model (n_classes={cfg['n_classes']}): the reference code has no such model, so it cannot be written in its layout")
     kind = 'ar' if isinstance(model, MultiresAR) else 'net'
     norm = 'batch' if isinstance(model.blocks[0].norm, nn.BatchNorm1d) else 'layer'
     pairs = _key_map(kind, len(model.blocks), norm, isinstance(model.encoder, nn.Embedding))
