@@ -20,6 +20,7 @@ import torch
 
 from multires_nb.benchmarks import digits, _digits_levels, _split3
 from multires_nb.dmol import dmol_log_prob, level_index, level_value
+from multires_nb.bench import _cpu_model
 from multires_nb.files import atomic_write
 from multires_nb.generate import _read_prefix
 from multires_nb.models import MultiresAR, MultiresNet, count_params
@@ -29,13 +30,6 @@ from multires_nb.train import evaluate, fit
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cpu_name() -> str:
-    "The processor's model name (from /proc/cpuinfo on Linux), else what platform says."
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
 
 
 def digit_splits(seed:int) -> dict:
@@ -137,7 +131,7 @@ def main(argv=None):
     splits, ds = digit_splits(a.seed)
     V, P = ds.n_levels, ds.seq_len // 2                 # the prefix: the top 4 rows
     rec = dict(command=' '.join(['python tools/cond_eval.py'] + [shlex.quote(s) for s in (argv if argv is not None else sys.argv[1:])]),
-               machine=dict(platform=platform.platform(), processor=cpu_name(),
+               machine=dict(platform=platform.platform(), processor=_cpu_model(),
                             cpu_count=os.cpu_count(), torch=torch.__version__, threads=torch.get_num_threads()),
                date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                data=dict(name='8x8 digits (scikit-learn)', split_seed=a.seed, n_levels=V, seq_len=ds.seq_len,

@@ -122,6 +122,15 @@ def busy_beside(on: bool):
         if p: p.kill(); p.wait()
 
 
+def _fit_line(rows, name) -> dict:
+    "Least-squares `seconds = base + per_unit * units` over `rows`: the record, with the worst relative error of the fit."
+    A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
+    base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
+    worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
+    return {'rows': rows, f'{name}_base': float(base), f'{name}_per_unit': float(per_unit),
+            'worst_relative_error': float(worst), 'machine': machine()}
+
+
 def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
     "Seconds per training step for each (batch, length) in `sizes`, and the least-squares base and per-unit cost."
     from multires_nb.models import MultiresNet
@@ -140,11 +149,7 @@ def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
         units = bs * N * d_model * n_layers * 2
         rows.append(dict(batch=bs, length=N, units=units, seconds=statistics.median(t), runs=[round(v, 4) for v in t]))
         print(f"batch {bs:3d} length {N:5d}: {statistics.median(t):.4f} s/step (median of {repeats}: {rows[-1]['runs']})", flush=True)
-    A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
-    base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
-    worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
-    return dict(rows=rows, tsc_step_base=float(base), tsc_step_per_unit=float(per_unit), worst_relative_error=float(worst),
-                machine=machine())
+    return _fit_line(rows, 'tsc_step')
 
 
 def calibrate_bank(sizes, repeats=3) -> dict:
@@ -163,11 +168,7 @@ def calibrate_bank(sizes, repeats=3) -> dict:
         units = n * clf.n_filters * p['length'] * (p['depth'] + 1) * (2 * K + clf.n_bias + 2)
         rows.append(dict(n=n, length=N, units=units, seconds=statistics.median(t), runs=[round(v, 3) for v in t]))
         print(f"n {n:4d} length {N:5d}: {statistics.median(t):.2f} s (median of {repeats}: {rows[-1]['runs']})", flush=True)
-    A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
-    base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
-    worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
-    return dict(rows=rows, tsc_bank_base=float(base), tsc_bank_per_unit=float(per_unit), worst_relative_error=float(worst),
-                machine=machine())
+    return _fit_line(rows, 'tsc_bank')
 
 
 def read_records(path) -> list:
