@@ -111,9 +111,18 @@ def _as_series(X, what:str='X') -> tuple:
     return x, lengths
 
 # %% ../nbs/14_timeseries.ipynb #88cce5e7
-def _bank(n_filters:int, C:int, K:int, rng) -> tuple:
-    "The bank's fixed filters: h0, h1 (D, 1, K), each of unit norm, and a mix (D, C) reading 1 to 3 random channels."
-    h0, h1 = (rng.standard_normal((n_filters, K)) for _ in range(2))
+_H0_SPREAD = 0.3    # the bank's h0: the identity tap plus Gaussian noise of this standard deviation, before unit norm
+
+def _bank(n_filters:int, # channels D of the bank
+          C:int, # channels of the input
+          K:int, # filter length
+          rng # a numpy Generator
+         ) -> tuple: # `(h0, h1, mix)`: (D, 1, K), (D, 1, K), (D, C)
+    "The bank's fixed filters, each of unit norm: h0 near the identity, h1 summing to zero; a mix reading 1 to 3 random channels."
+    h0 = _H0_SPREAD * rng.standard_normal((n_filters, K))
+    h0[:, -1] += 1                                                   # the last tap reads the current position
+    h1 = rng.standard_normal((n_filters, K))
+    h1 -= h1.mean(1, keepdims=True)                                  # blind to the level, as a wavelet's h1
     h0, h1 = (h / np.linalg.norm(h, axis=1, keepdims=True) for h in (h0, h1))
     mix = np.zeros((n_filters, C))
     for d in range(n_filters):
@@ -132,8 +141,7 @@ def _levels(u, h0, h1, J:int):
     yield a
 
 # %% ../nbs/14_timeseries.ipynb #14bc77b0
-def _bank_biases(x, # training series (n, C', N), zero-padded
-                 lengths, # (n,)
+def _bank_biases(x, # training series (n, C', W), all W positions read (see `_as_window`)
                  bank:tuple, # `(h0, h1, mix)` from `_bank`
                  J:int, # tree depth
                  Q:int, # thresholds per channel and level
@@ -143,33 +151,30 @@ def _bank_biases(x, # training series (n, C', N), zero-padded
     h0, h1, mix = bank
     idx = rng.integers(0, len(x), len(mix))
     u = torch.einsum('dc,dcn->dn', mix, torch.as_tensor(x[idx]))[None]
-    frac, L = torch.tensor(rng.uniform(0.1, 0.9, (len(mix), J + 1, Q)), dtype=torch.float32), torch.as_tensor(lengths[idx])
-    real = torch.arange(x.shape[-1]) < L[:, None]
-    out = []
-    for l, c in enumerate(_levels(u, h0, h1, J)):
-        s = torch.where(real, c[0], torch.inf).sort(-1).values                # padding sorts last
-        out.append(s.gather(1, (frac[:, l] * (L[:, None] - 1)).round().long()))
-    return torch.stack(out, 1)
+    frac = torch.tensor(rng.uniform(0.1, 0.9, (len(mix), J + 1, Q)), dtype=torch.float32)
+    at = (frac * (x.shape[-1] - 1)).round().long()
+    return torch.stack([c[0].sort(-1).values.gather(1, at[:, l]) for l, c in enumerate(_levels(u, h0, h1, J))], 1)
 
 # %% ../nbs/14_timeseries.ipynb #276284dd
 def _bank_features(x, # series (n, C', N), zero-padded, as a float32 array
-                   lengths, # (n,)
+                   lengths, # (n,): positions pooled
                    bank:tuple, # `(h0, h1, mix)`
                    beta:torch.Tensor, # thresholds (D, J + 1, Q), levels in `_levels`' order from `_bank_biases`
                    chunk:int=16, # series per batch through the tree
                    device='cpu' # where the tree runs
-                  ) -> np.ndarray: # (n, D (J + 1) (Q + 2)): per channel and level the mean, the max and Q proportions
-    "Pool the tree's coefficients of each series over its real positions."
+                  ) -> np.ndarray: # (n, D (J + 1) 2Q): per channel, level and threshold, the PPV and the MPV
+    "Pool the tree's coefficients of each series over its first `lengths[i]` positions."
     h0, h1, mix = (t.to(device) for t in bank)
     beta, J, out = beta.to(device), beta.shape[1] - 1, []
     for i in range(0, len(x), chunk):
         L = torch.as_tensor(lengths[i:i + chunk], device=device)
-        real = (torch.arange(x.shape[-1], device=device) < L[:, None])[:, None]       # (b, 1, N)
-        n = L[:, None].float()
+        inside = (torch.arange(x.shape[-1], device=device) < L[:, None])[:, None]       # (b, 1, N)
         fs = []
         for l, c in enumerate(_levels(torch.einsum('dc,bcn->bdn', mix, torch.as_tensor(x[i:i + chunk], device=device)), h0, h1, J)):
-            fs += [(c * real).sum(-1) / n, c.masked_fill(~real, -torch.inf).amax(-1)]
-            fs += [((c > beta[:, l, q, None]) & real).sum(-1) / n for q in range(beta.shape[-1])]
+            for q in range(beta.shape[-1]):
+                over = (c - beta[:, l, q, None]).clamp(min=0) * inside
+                n_pos = (over > 0).sum(-1).float()
+                fs += [n_pos / L[:, None], over.sum(-1) / n_pos.clamp(min=1)]           # PPV, MPV
         out.append(torch.stack(fs, -1).flatten(1).cpu())
     return torch.cat(out).numpy()
 
@@ -236,15 +241,15 @@ def _training_data(X, y) -> tuple:
 
 # %% ../nbs/14_timeseries.ipynb #0ce5e938
 def _bank_plan(est, n:int, C:int, N:int) -> dict:
-    "The filter bank's sizes: downsampling, length, depth, features, modelled seconds."
-    K, ml = est.kernel_size or 4, est.max_len or 4096
+    "The filter bank's sizes: window (the longest series), downsampling, length, depth, features, modelled seconds."
+    K, ml = est.kernel_size or 9, est.max_len or 4096
     r = math.ceil(N / ml) if N > ml else 1
     while True:
         Nd = math.ceil(N / r); J = tree_depth(Nd, K)
-        secs = TUNING.tsc_bank_base + TUNING.tsc_bank_per_unit * n * est.n_filters * Nd * (J + 1) * (2 * K + est.n_bias + 2)
+        secs = TUNING.tsc_bank_base + TUNING.tsc_bank_per_unit * n * est.n_filters * Nd * (J + 1) * (2 * K + 4 * est.n_bias)
         if secs <= est.time_limit or Nd == 1: break
         r += 1
-    return dict(downsample=r, length=Nd, depth=J, n_features=est.n_filters * (J + 1) * (est.n_bias + 2),
+    return dict(window=N, downsample=r, length=Nd, depth=J, n_features=est.n_filters * (J + 1) * 2 * est.n_bias,
                 modelled_seconds=round(secs, 1))
 
 # %% ../nbs/14_timeseries.ipynb #d60cf9df
@@ -272,12 +277,21 @@ def _bank_inputs(x, lengths):
     real = np.arange(x.shape[-1])[None, None] < lengths[:, None, None]
     return np.concatenate([x, np.diff(x, axis=-1, prepend=0.) * real], 1).astype(np.float32)
 
+# %% ../nbs/14_timeseries.ipynb #1253a2b9
+def _as_window(x, # series (n, C, N), zero-padded
+               lengths, # (n,)
+               W:int # the window: the longest training series
+              ) -> tuple: # `(x (n, C, max(N, W)), lengths max(N_i, W))`
+    "Series as the filter bank reads them: each followed by zeros up to W positions; a longer one whole."
+    if x.shape[-1] < W: x = np.concatenate([x, np.zeros(x.shape[:2] + (W - x.shape[-1],), x.dtype)], -1)
+    return x, np.maximum(lengths, W)
+
 # %% ../nbs/14_timeseries.ipynb #4d6dd51a
 def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     "Draw the bank, pool its features over the training series, fit the ridge classifier."
     x = _bank_inputs(x, lengths)
-    bank = _bank(est.n_filters, x.shape[1], est.kernel_size or 4, rng)
-    beta = _bank_biases(x, lengths, bank, plan['depth'], est.n_bias, rng)
+    bank = _bank(est.n_filters, x.shape[1], est.kernel_size or 9, rng)
+    beta = _bank_biases(x, bank, plan['depth'], est.n_bias, rng)
     with threads_for(16 * est.n_filters * x.shape[-1], est.threads) as T:
         F = _bank_features(x, lengths, bank, beta, device=est.device)
     head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))).fit(F, yi)
@@ -331,8 +345,8 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self,
                  method:str='filterbank', # 'filterbank': the tree's fixed random filters, pooled, under a ridge classifier; 'network': trained MultiresNets
                  n_filters:int=256, # filterbank: channels D of the bank
-                 n_bias:int=2, # filterbank: thresholds Q per channel and level
-                 kernel_size:int=None, # K, the filter length (default: 4 for the filter bank, 2 for the network)
+                 n_bias:int=4, # filterbank: thresholds Q per channel and level
+                 kernel_size:int=None, # K, the filter length (default: 9 for the filter bank, 2 for the network)
                  d_model:int=64, # network: channels of each network
                  n_layers:int=4, # network: MultiresBlocks per network
                  dropout:float=0.1, # network: channel dropout in every block
@@ -363,9 +377,9 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
         _check_params(self); x, lengths, classes, yi = _training_data(X, y)
         t0, (n, C, N), rs = time.time(), x.shape, check_random_state(self.random_state)
         plan = self.plan(n, C, N)
+        if self.method == 'filterbank': x, lengths = _as_window(x, lengths, N)        # the bank reads the zero-padded array
         x, lengths = _downsample(x, lengths, plan['downsample'])
-        mean, std = _norm_stats(x, lengths)
-        x = _normalise(x, lengths, mean, std)
+        mean, std = _norm_stats(x, lengths); x = _normalise(x, lengths, mean, std)
         if self.method == 'filterbank': state = _fit_bank(self, x, lengths, yi, plan, np.random.default_rng(rs.randint(0, 2**31 - 1)))
         else: state = _fit_networks(self, x, lengths, yi, plan, rs)
         for k in ('bank_', 'beta_', 'classifier_', 'models_'): self.__dict__.pop(k, None)    # the other method's state
@@ -375,9 +389,9 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X # series, as for `fit`, with the same number of channels
                      ) -> np.ndarray: # (n, n_classes), rows summing to 1, columns in the order of `classes_`
         "Class probabilities: the filter bank's softmax of ridge scores, or the networks' mean probabilities."
-        check_is_fitted(self, 'fit_seconds_')
-        x, lengths = _as_series(X)
+        check_is_fitted(self, 'fit_seconds_'); x, lengths = _as_series(X)
         if x.shape[1] != self.n_channels_: raise ValueError(f"X has {x.shape[1]} channel(s), but the classifier was fit on {self.n_channels_}")
+        if hasattr(self, 'bank_'): x, lengths = _as_window(x, lengths, self.plan_['window'])
         x, lengths = _downsample(x, lengths, self.plan_['downsample'])
         return (_proba_bank if hasattr(self, 'bank_') else _proba_networks)(self, _normalise(x, lengths, self.mean_, self.std_), lengths)
 

@@ -4,7 +4,7 @@ cross-validation on the training splits; time the network's training steps its t
     python tools/tsc_eval.py --cv --method filterbank --params '{"n_filters": 512}' --tag fb-D512 --sets GunPoint --out nbs/results/tsc_cv.jsonl
     python tools/tsc_eval.py --method minirocket --sets GunPoint ItalyPowerDemand --seeds 0 1 2 --tag minirocket --out nbs/results/tsc_scores.jsonl
     python tools/tsc_eval.py --calibrate --threads 2 --out nbs/results/tsc_calibration.jsonl
-    python tools/tsc_eval.py --calibrate-bank --out nbs/results/tsc_calibration.jsonl
+    python tools/tsc_eval.py --calibrate-bank --busy --threads 1 --out nbs/results/tsc_calibration.jsonl
 
 Scores: each (data set, seed) is one fit of the method (`--method`: `filterbank` or `network`, MultiresClassifier's
 two methods, with `--params`, a JSON dict of constructor arguments; or `minirocket` / `rocket`, aeon's classifiers
@@ -16,8 +16,8 @@ test splits together (the record says `padded`). `--busy` runs one `python -c "w
 
 Cross-validation (`--cv`): 5-fold stratified on the training split only (folds shuffled with the seed), the mean
 accuracy over the folds; the test split is not read. Fits already in `--out` under the same `--tag` are
-skipped, so an interrupted evaluation continues where it stopped; a tag names one setting, and a run whose settings
-differ from the fits stored under its tag is refused. The data are aeon's bundled copies of the
+skipped, so an interrupted evaluation continues where it stopped; a tag names one setting (the data sets of one tag
+may come from different folders), and a run whose settings differ from the fits stored under its tag is refused. The data are aeon's bundled copies of the
 UCR/UEA files (`pip install -e ".[tsc]"`), read by `multires_nb.sklearn.archive_split`, or `--folder` with
 NAME/NAME_TRAIN.ts files from timeseriesclassification.com.
 
@@ -76,9 +76,11 @@ def load_split(name, split, folder=None) -> tuple:
 
 
 def cross_validate(name, seed, params, method='filterbank', folder=None, folds=5) -> dict:
-    "Mean accuracy of 5-fold stratified cross-validation on a data set's training split only."
+    """Mean accuracy of stratified cross-validation on a data set's training split only: 5 folds, or as many as its
+    smallest class has series (at least 2; PigCVP's 2 series per class give 2 folds)."""
     from sklearn.model_selection import StratifiedKFold
     X, y = load_split(name, 'train', folder)
+    folds = max(2, min(folds, int(np.unique(y, return_counts=True)[1].min())))
     padded = method in PADDED and not isinstance(X, np.ndarray)
     if method in PADDED: X, _ = pad_together(X, X[:1])
     pick = lambda idx: X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
@@ -87,6 +89,7 @@ def cross_validate(name, seed, params, method='filterbank', folder=None, folds=5
         clf = make(method, seed, params).fit(pick(tr), y[tr])
         accs.append(float(np.mean(clf.predict(pick(va)) == y[va])))
     return dict(dataset=name, seed=seed, method=method, cv_acc=float(np.mean(accs)), folds=[round(a, 4) for a in accs],
+                folder=folder and os.path.basename(os.path.normpath(folder)),
                 seconds=round(time.time() - t0, 1), n_train=len(y), params=params, padded=padded,
                 machine=machine(), time=time.strftime('%Y-%m-%d %H:%M'))
 
@@ -123,9 +126,11 @@ def busy_beside(on: bool):
 
 
 def _fit_line(rows, name) -> dict:
-    "Least-squares `seconds = base + per_unit * units` over `rows`: the record, with the worst relative error of the fit."
+    """Least-squares `seconds = base + per_unit * units` over `rows` (through 0 where the intercept comes out negative:
+    no fit takes less than no time): the record, with the worst relative error of the fit."""
     A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
     base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
+    if base < 0: base, per_unit = 0., float(np.linalg.lstsq(A[:, 1:], b, rcond=None)[0][0])
     worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
     return {'rows': rows, f'{name}_base': float(base), f'{name}_per_unit': float(per_unit),
             'worst_relative_error': float(worst), 'machine': machine()}
@@ -152,9 +157,9 @@ def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
     return _fit_line(rows, 'tsc_step')
 
 
-def calibrate_bank(sizes, repeats=3) -> dict:
+def calibrate_bank(sizes, repeats=3, busy=False) -> dict:
     """Seconds of a default filter-bank fit on random series of each (n, N) in `sizes`, and the least-squares base and
-    per-operation cost: seconds = base + per_unit * n D length (J + 1) (2K + Q + 2), the plan's model."""
+    per-operation cost: seconds = base + per_unit * n D length (J + 1) (2K + 4Q), the plan's model."""
     from multires_nb.sklearn import MultiresClassifier
     rows = []
     for n, N in sizes:
@@ -162,13 +167,14 @@ def calibrate_bank(sizes, repeats=3) -> dict:
         t = []
         for r in range(repeats):
             clf = MultiresClassifier(random_state=r)
-            t0 = time.perf_counter(); clf.fit(X, y); t.append(time.perf_counter() - t0)
+            with busy_beside(busy):
+                t0 = time.perf_counter(); clf.fit(X, y); t.append(time.perf_counter() - t0)
         p = clf.plan_
-        K = clf.kernel_size or 4
-        units = n * clf.n_filters * p['length'] * (p['depth'] + 1) * (2 * K + clf.n_bias + 2)
+        K = clf.kernel_size or 9
+        units = n * clf.n_filters * p['length'] * (p['depth'] + 1) * (2 * K + 4 * clf.n_bias)
         rows.append(dict(n=n, length=N, units=units, seconds=statistics.median(t), runs=[round(v, 3) for v in t]))
         print(f"n {n:4d} length {N:5d}: {statistics.median(t):.2f} s (median of {repeats}: {rows[-1]['runs']})", flush=True)
-    return _fit_line(rows, 'tsc_bank')
+    return dict(_fit_line(rows, 'tsc_bank'), busy=busy)
 
 
 def read_records(path) -> list:
@@ -222,7 +228,7 @@ def main(argv=None):
         if a.out: append_record(a.out, dict(kind='calibration', **res))
         return
     if a.calibrate_bank:
-        res = calibrate_bank([(50, 150), (100, 500), (200, 1000), (200, 2000)])
+        res = calibrate_bank([(50, 150), (100, 500), (200, 1000), (200, 2000), (1000, 2000)], busy=a.busy)
         print(json.dumps({k: v for k, v in res.items() if k != 'rows'}, indent=1))
         if a.out: append_record(a.out, dict(kind='calibration-bank', **res))
         return
@@ -231,11 +237,10 @@ def main(argv=None):
     if a.out and os.path.exists(a.out):
         for r in read_records(a.out):
             if r.get('tag') != a.tag: continue
-            folder = a.folder and os.path.basename(os.path.normpath(a.folder))
-            if (r['params'] != params or r.get('series_norm', False) != a.series_norm or r.get('folder') != folder
+            if (r['params'] != params or r.get('series_norm', False) != a.series_norm
                     or r.get('method', 'network') != a.method or r.get('busy', False) != a.busy):
                 sys.exit(f"{a.out} holds fits tagged {a.tag!r} with other settings (method {r.get('method', 'network')}, "
-                         f"params {r['params']}, series_norm {r.get('series_norm', False)}, folder {r.get('folder')}, "
+                         f"params {r['params']}, series_norm {r.get('series_norm', False)}, "
                          f"busy {r.get('busy', False)}): give these settings their own --tag")
             done.add((r['dataset'], r['seed']))
     rows = []

@@ -1,0 +1,151 @@
+"""The search that chose the filter bank's design: variants of the bank scored by cross-validation on training splits.
+
+    python tools/tsc_bank_search.py --variants default no-window --out nbs/results/tsc_bank_search.jsonl
+    python tools/tsc_bank_search.py --list
+
+Each variant changes one or two things of `MultiresClassifier(method='filterbank')`'s design (the filters, the pooled
+statistics, the window, the thresholds, the inputs). For each data set and seed (0 and 1) the variant's bank is drawn,
+its thresholds are taken from the training split, every training series is turned into features once, and a
+stratified k-fold cross-validation (5 folds, or as many as the smallest class has series, at least 2; folds shuffled
+with seed 0, the folds of `tsc_eval.py --cv --seeds 0`) fits the estimator's classifier (standardised features,
+`RidgeClassifierCV`) on four folds and scores the fifth. Only the training splits are read. The features are made
+once per set and seed, not once per fold, which is what makes a search of many variants cheap: the thresholds see
+all training series (never their labels), a small advantage the estimator's own cross-validation
+(`tsc_eval.py --cv`) does not have; the chosen default is cross-validated that way too.
+
+The data sets: aeon's eight bundled sets, and (with `--folder`, written by `tools/archive_sets.py`) Coffee, PigCVP,
+Trace, PLAID and UnitTest. One JSON line per variant and set: the mean accuracy over the seeds, each seed's, the
+number of features and the seconds.
+"""
+import argparse, json, math, os, sys, time
+import numpy as np
+import torch
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from multires_nb.core import tree_depth
+from multires_nb.sklearn import (archive_split, _as_series, _as_window, _bank_inputs, _downsample, _levels,
+                                 _norm_stats, _normalise)
+
+EIGHT = ['GunPoint', 'ItalyPowerDemand', 'PickupGestureWiimoteZ', 'BasicMotions', 'JapaneseVowels', 'ArrowHead',
+         'OSULeaf', 'ACSF1']
+FIVE = ['Coffee', 'PigCVP', 'Trace', 'PLAID', 'UnitTest']
+
+# The default, and each variant as its changes to the default.
+DEFAULT = dict(filters='identity', spread=0.3, K=9, D=256, Q=4, stats='ppv,mpv', window='padded', diff=True, rates=[1])
+VARIANTS = {
+    'default': {},
+    'first-bank': dict(filters='gauss', K=4, Q=2, stats='mean,max,ppv', window='real'),   # the bank before this search
+    'gauss-filters': dict(filters='gauss'),                 # h0, h1 both Gaussian (h1 not zero-sum)
+    'smoothing-h0': dict(filters='smooth'),                 # h0 = 1 + noise: the cascade smooths, like a wavelet's h0
+    'identity-h0': dict(spread=0.),                         # h0 exactly the identity: b_j = h1 dilated by 2^j on x
+    'spread-0.5': dict(spread=0.5),
+    'K4': dict(K=4),
+    'mean-max-ppv': dict(stats='mean,max,ppv', Q=2),        # the first bank's statistics
+    'Q6-D192': dict(Q=6, D=192),
+    'no-window': dict(window='real'),                       # pool over each series' own positions only
+    'no-diff': dict(diff=False),
+    'half-octaves': dict(rates=[1, 2 ** 0.5], D=128),       # a second bank over the series resampled by sqrt(2)
+}
+
+
+def draw_filters(v, D, rng):
+    "h0, h1 (D, K) of unit norm, as the variant draws them."
+    K = v['K']
+    if v['filters'] == 'gauss': h0, h1 = rng.standard_normal((D, K)), rng.standard_normal((D, K))
+    else:
+        h0 = v['spread'] * rng.standard_normal((D, K))
+        if v['filters'] == 'identity': h0[:, -1] += 1
+        elif v['filters'] == 'smooth': h0 += 1
+        else: raise SystemExit(f"unknown filters {v['filters']!r}")
+        h1 = rng.standard_normal((D, K)); h1 -= h1.mean(1, keepdims=True)
+    return [torch.tensor(h / np.linalg.norm(h, axis=1, keepdims=True), dtype=torch.float32)[:, None] for h in (h0, h1)]
+
+
+def features(v, x, lengths, rng):
+    "The variant's features of the (standardised) training series x (n, C, N)."
+    if v['diff']: x = _bank_inputs(x, lengths)
+    J, D = tree_depth(x.shape[-1], v['K']), v['D']
+    h0, h1 = draw_filters(v, D, rng)
+    mix = np.zeros((D, x.shape[1]))
+    for d in range(D):
+        ch = rng.choice(x.shape[1], rng.integers(1, min(x.shape[1], 3) + 1), replace=False)
+        mix[d, ch] = rng.standard_normal(len(ch))
+    mix, stats = torch.tensor(mix, dtype=torch.float32), v['stats'].split(',')
+    idx = rng.integers(0, len(x), D)                                          # one series per channel: thresholds
+    u, L = torch.einsum('dc,dcn->dn', mix, torch.as_tensor(x[idx]))[None], torch.as_tensor(lengths[idx])
+    frac = torch.tensor(rng.uniform(0.1, 0.9, (D, J + 1, v['Q'])), dtype=torch.float32)
+    real = torch.arange(x.shape[-1]) < L[:, None]
+    beta = torch.stack([torch.where(real, c[0], torch.inf).sort(-1).values.gather(1, (frac[:, l] * (L[:, None] - 1)).round().long())
+                        for l, c in enumerate(_levels(u, h0, h1, J))], 1)
+    out = []
+    for i in range(0, len(x), 16):
+        L = torch.as_tensor(lengths[i:i + 16]); inside = (torch.arange(x.shape[-1]) < L[:, None])[:, None]
+        n, fs = L[:, None].float(), []
+        for l, c in enumerate(_levels(torch.einsum('dc,bcn->bdn', mix, torch.as_tensor(x[i:i + 16])), h0, h1, J)):
+            if 'mean' in stats: fs.append((c * inside).sum(-1) / n)
+            if 'max' in stats: fs.append(c.masked_fill(~inside, -torch.inf).amax(-1))
+            for q in range(v['Q']):
+                over = (c - beta[:, l, q, None]).clamp(min=0) * inside
+                n_pos = (over > 0).sum(-1).float()
+                if 'ppv' in stats: fs.append(n_pos / n)
+                if 'mpv' in stats: fs.append(over.sum(-1) / n_pos.clamp(min=1))
+        out.append(torch.stack(fs, -1).flatten(1))
+    return torch.cat(out).numpy()
+
+
+def resample(x, lengths, r):
+    "Series resampled by linear interpolation to 1/r of their length."
+    if r == 1: return x, lengths
+    M = max(1, int(round(x.shape[-1] / r)))
+    x = torch.nn.functional.interpolate(torch.as_tensor(x), size=M, mode='linear', align_corners=False).numpy()
+    return x.astype(np.float32), np.maximum(1, np.round(lengths / r)).astype(np.int64)
+
+
+def train_features(v, name, seed, folder):
+    "(features, labels) of a set's training split, for one seed."
+    X, y = archive_split(name, 'train', folder if name in FIVE else None)
+    x, lengths = _as_series(X)
+    if v['window'] == 'padded': x, lengths = _as_window(x, lengths, x.shape[-1])
+    x, lengths = _downsample(x, lengths, math.ceil(x.shape[-1] / 4096))
+    mu, sd = _norm_stats(x, lengths); x = _normalise(x, lengths, mu, sd)
+    rng = np.random.default_rng(seed)
+    return np.hstack([features(v, *resample(x, lengths, r), rng) for r in v['rates']]), np.asarray(y)
+
+
+def cross_validate(F, y) -> float:
+    folds = max(2, min(5, int(np.unique(y, return_counts=True)[1].min())))
+    head = lambda: make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    return float(np.mean([head().fit(F[tr], y[tr]).score(F[va], y[va])
+                          for tr, va in StratifiedKFold(folds, shuffle=True, random_state=0).split(F, y)]))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--variants', nargs='*', default=list(VARIANTS))
+    p.add_argument('--sets', nargs='*', default=EIGHT + FIVE)
+    p.add_argument('--seeds', nargs='*', type=int, default=[0, 1])
+    p.add_argument('--folder', default=None, help="the folder tools/archive_sets.py wrote (for Coffee .. UnitTest)")
+    p.add_argument('--out', default=None, help="JSON lines file to append to")
+    p.add_argument('--list', action='store_true', help="print the variants and stop")
+    a = p.parse_args(argv)
+    if a.list:
+        for k, ch in VARIANTS.items(): print(f"{k:14s} {json.dumps(ch)}")
+        return
+    torch.set_num_threads(1)
+    for tag in a.variants:
+        v = {**DEFAULT, **VARIANTS[tag]}
+        for name in a.sets:
+            t0 = time.time(); accs = []
+            for seed in a.seeds:
+                F, y = train_features(v, name, seed, a.folder); accs.append(cross_validate(F, y))
+            r = dict(tag=tag, variant=v, dataset=name, cv_acc=float(np.mean(accs)), seeds=a.seeds,
+                     accs=[round(x, 4) for x in accs], n_features=F.shape[1], seconds=round(time.time() - t0, 1))
+            print(f"{tag:14s} {name:22s} {r['cv_acc']:.4f}", flush=True)
+            if a.out:
+                with open(a.out, 'a') as f: f.write(json.dumps(r) + '\n')
+
+
+if __name__ == '__main__':
+    main()
