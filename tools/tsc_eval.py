@@ -14,12 +14,12 @@ take series of one length only: unequal lengths are zero-padded at the end to th
 test splits together (the record says `padded`). `--busy` runs one `python -c "while True: pass"` beside every fit
 (killed by its PID after it), to see the fit time against its plan on a machine that is not free.
 
-Cross-validation (`--cv`): 5-fold stratified on the training split only (folds shuffled with the seed), the mean
-accuracy over the folds; the test split is not read. Fits already in `--out` under the same `--tag` are
+Cross-validation (`--cv`): stratified on the training split only, 5 folds or as many as the smallest class has
+series (at least 2), shuffled with the seed; the mean accuracy over the folds; the test split is not read. Fits already in `--out` under the same `--tag` are
 skipped, so an interrupted evaluation continues where it stopped; a tag names one setting (the data sets of one tag
 may come from different folders), and a run whose settings differ from the fits stored under its tag is refused. The data are aeon's bundled copies of the
 UCR/UEA files (`pip install -e ".[tsc]"`), read by `multires_nb.sklearn.archive_split`, or `--folder` with
-NAME/NAME_TRAIN.ts files from timeseriesclassification.com.
+NAME/NAME_TRAIN.ts files: those `tools/archive_sets.py` writes, or any from timeseriesclassification.com.
 
 Calibration: times training steps of the estimator's networks for a grid of sizes on synthetic data and fits
 seconds per step = base + per_unit * (batch x length x d_model x n_layers x directions) by least squares: the two
@@ -130,10 +130,11 @@ def _fit_line(rows, name) -> dict:
     no fit takes less than no time): the record, with the worst relative error of the fit."""
     A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
     base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
-    if base < 0: base, per_unit = 0., float(np.linalg.lstsq(A[:, 1:], b, rcond=None)[0][0])
+    through_zero = bool(base < 0)
+    if through_zero: base, per_unit = 0., float(np.linalg.lstsq(A[:, 1:], b, rcond=None)[0][0])
     worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
     return {'rows': rows, f'{name}_base': float(base), f'{name}_per_unit': float(per_unit),
-            'worst_relative_error': float(worst), 'machine': machine()}
+            'worst_relative_error': float(worst), 'through_zero': through_zero, 'machine': machine()}
 
 
 def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
@@ -211,11 +212,11 @@ def main(argv=None):
     p.add_argument('--seeds', nargs='*', type=int, default=[0, 1, 2])
     p.add_argument('--method', default='filterbank', help="filterbank or network (MultiresClassifier), minirocket or rocket (aeon)")
     p.add_argument('--params', default='{}', help="JSON dict of the classifier's constructor arguments")
-    p.add_argument('--cv', action='store_true', help="5-fold stratified cross-validation on the training split only")
+    p.add_argument('--cv', action='store_true', help="stratified cross-validation (5 folds, fewer for small classes) on the training split only")
     p.add_argument('--busy', action='store_true', help="one busy process beside every fit")
     p.add_argument('--tag', default='default', help="a name for this configuration in --out")
     p.add_argument('--out', default=None, help="JSON lines file to append to")
-    p.add_argument('--folder', default=None, help="a folder of NAME/NAME_TRAIN.ts files (default: aeon's bundled sets)")
+    p.add_argument('--folder', default=None, help="a folder of NAME/NAME_TRAIN.ts files, e.g. the one tools/archive_sets.py writes (default: aeon's bundled sets)")
     p.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument('--series_norm', action='store_true', help="z-normalise every series before the fit (an ablation)")
     p.add_argument('--calibrate', action='store_true', help="time the network's training steps")
