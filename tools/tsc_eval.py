@@ -24,7 +24,7 @@ NAME/NAME_TRAIN.ts files: those `tools/archive_sets.py` writes, or any from time
 
 Published results (`--published`): InceptionTime's and HIVE-COTE 2's test accuracy on each of `--sets` (the default
 split, resample 0 of the tsml reference results that aeon ships in `aeon/testing/example_results_files`), as one JSON
-file; a set those files lack (the archive's sets of unequal length) gets none.
+file; a set those files lack (the archive's sets of unequal length, and Fungi) gets none.
 
 Calibration: times training steps of the estimator's networks for a grid of sizes on synthetic data and fits
 seconds per step = base + per_unit * (batch x length x d_model x n_layers x directions) by least squares: the two
