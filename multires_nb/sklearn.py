@@ -246,10 +246,10 @@ _ALPHAS = np.logspace(-3, 3, 10)    # the ridge classifier's penalties, one chos
 
 def _head_units(n:int, # training series
                 F:int # features per series
-               ) -> float: # operations of `RidgeClassifierCV`'s fit, as the plan counts them
-    "The Gram matrix's eigendecomposition when n <= F; else the covariance's, inverted once per penalty."
+               ) -> float: # `RidgeClassifierCV`'s fit in units of the Gram route's operation
+    "The Gram matrix's eigendecomposition when n <= F; else the covariance's, at its measured cost per operation."
     m = min(n, F)
-    return m * m * (n + F) * (1 if n <= F else 1 + len(_ALPHAS))
+    return m * m * (n + F) * (1 if n <= F else TUNING.tsc_bank_cov_ratio)
 
 def _bank_plan(est, n:int, C:int, N:int) -> dict:
     "The filter bank's sizes: window (the longest series), downsampling, length, depth, features, modelled seconds."

@@ -4,13 +4,15 @@ cross-validation on the training splits; time the network's training steps its t
     python tools/tsc_eval.py --cv --method filterbank --params '{"n_filters": 512}' --tag fb-D512 --sets GunPoint --out nbs/results/tsc_cv.jsonl
     python tools/tsc_eval.py --method minirocket --sets GunPoint ItalyPowerDemand --seeds 0 1 2 --tag minirocket --out nbs/results/tsc_scores.jsonl
     python tools/tsc_eval.py --calibrate --threads 2 --out nbs/results/tsc_calibration.jsonl
+    python tools/tsc_eval.py --calibrate-head --busy --threads 1 --out nbs/results/tsc_calibration.jsonl
     python tools/tsc_eval.py --calibrate-bank --busy --threads 1 --out nbs/results/tsc_calibration.jsonl
     python tools/tsc_eval.py --published --sets Adiac Beef ... --out nbs/results/tsc_published_ucr.json
 
 Scores: each (data set, seed) is one fit of the method (`--method`: `filterbank` or `network`, MultiresClassifier's
 two methods, with `--params`, a JSON dict of constructor arguments; or `minirocket` / `rocket`, aeon's classifiers
 with their defaults and `n_jobs=1`) on the archive's fixed train split, scored on its test split; one JSON line per
-fit is appended to `--out` (test accuracy, fit and predict seconds, the plan, the machine). MiniRocket and ROCKET
+fit is appended to `--out` (test accuracy, which test series it got right as a string of 0s and 1s in the test
+split's order, fit and predict seconds, the plan, the machine). MiniRocket and ROCKET
 take series of one length only: unequal lengths are zero-padded at the end to the longest series of the train and
 test splits together (the record says `padded`). `--busy` runs one `python -c "while True: pass"` beside every fit
 (killed by its PID after it), to see the fit time against its plan on a machine that is not free.
@@ -28,10 +30,12 @@ file; a set those files lack (the archive's sets of unequal length, and Fungi) g
 
 Calibration: times training steps of the estimator's networks for a grid of sizes on synthetic data and fits
 seconds per step = base + per_unit * (batch x length x d_model x n_layers x directions) by least squares: the two
-constants `TUNING.tsc_step_base` and `TUNING.tsc_step_per_unit`. `--calibrate-bank` times whole filter-bank fits the
-same way and fits seconds = base + per_unit * (the tree's operations) + head_per_unit * (the ridge classifier's):
-`TUNING.tsc_bank_base`, `tsc_bank_per_unit` and `tsc_bank_head_per_unit`; its sizes include many short series,
-where the classifier's part dominates.
+constants `TUNING.tsc_step_base` and `TUNING.tsc_step_per_unit`. The filter bank's plan is seconds = base + per_unit
+* (the tree's operations) + head_per_unit * (the ridge classifier's, `_head_units`). `--calibrate-head` times the
+classifier alone on random features, two sizes for each of scikit-learn's two routes (more features than series,
+and more series than features): `TUNING.tsc_bank_head_per_unit` and `tsc_bank_cov_ratio`. Set those, then
+`--calibrate-bank` times whole filter-bank fits, takes off the classifier's part as modelled, and fits the rest on
+the sizes the tree dominates: `TUNING.tsc_bank_base` and `tsc_bank_per_unit`.
 """
 import argparse, contextlib, json, os, platform, statistics, subprocess, sys, time
 import numpy as np
@@ -64,8 +68,9 @@ def score(name, seed, params, method='filterbank', folder=None, znorm=False, bus
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
     with busy_beside(busy):
         t0 = time.time(); clf.fit(X, y); fit_s = time.time() - t0
-        t0 = time.time(); acc = float(np.mean(clf.predict(Xt) == yt)); pred_s = time.time() - t0
-    return dict(dataset=name, seed=seed, method=method, acc=acc, fit_seconds=round(fit_s, 1), predict_seconds=round(pred_s, 1),
+        t0 = time.time(); hit = clf.predict(Xt) == yt; pred_s = time.time() - t0
+    return dict(dataset=name, seed=seed, method=method, acc=float(np.mean(hit)), fit_seconds=round(fit_s, 1), predict_seconds=round(pred_s, 1),
+                correct=''.join('01'[int(h)] for h in hit),
                 n_train=len(X), n_test=len(Xt), plan=getattr(clf, 'plan_', None), params=params, padded=padded, busy=busy,
                 load_before=load, threads=getattr(clf, 'threads_', None),
                 series_norm=znorm, folder=folder and os.path.basename(os.path.normpath(folder)),
@@ -168,11 +173,39 @@ def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
     return _fit_line(rows, 'tsc_step')
 
 
+def calibrate_head(sizes, busy=False) -> dict:
+    """Seconds of the filter bank's classifier alone (standardised features, `RidgeClassifierCV` with the estimator's
+    penalties) fit once on random features of each (n, F) in `sizes`, BLAS threads chosen as the estimator chooses them:
+    the seconds per unit of `_head_units` where n <= F (scikit-learn's Gram route), and the covariance route's
+    seconds per unit over that (n > F)."""
+    from threadpoolctl import threadpool_limits
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from multires_nb.sklearn import _ALPHAS
+    from multires_nb.tuning import threads_for
+    rows, g = [], np.random.default_rng(0)
+    for n, F in sizes:
+        X, y = g.standard_normal((n, F), dtype=np.float32), g.integers(0, 5, n)
+        with busy_beside(busy), threads_for(X.size) as T, threadpool_limits(T):
+            t0 = time.perf_counter(); make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=_ALPHAS)).fit(X, y)
+            sec = time.perf_counter() - t0
+        m = min(n, F)
+        rows.append(dict(n=n, features=F, route='gram' if n <= F else 'covariance', units=m * m * (n + F), seconds=sec, threads=T))
+        print(f"n {n:5d} features {F:5d} ({rows[-1]['route']}): {sec:.1f} s on {T} thread(s)", flush=True)
+    per = lambda route: statistics.median(r['seconds'] / r['units'] for r in rows if r['route'] == route)
+    return dict(rows=rows, tsc_bank_head_per_unit=per('gram'), tsc_bank_cov_ratio=per('covariance') / per('gram'),
+                busy=busy, machine=machine())
+
+
 def calibrate_bank(sizes, repeats=3, busy=False) -> dict:
-    """Seconds of a default filter-bank fit on random series of each (n, N) in `sizes`, and the least-squares base and
-    per-operation costs of the plan's model: the tree's n D length (J + 1) (2K + 4Q) operations and the ridge
-    classifier's `_head_units(n, features)`."""
+    """Seconds of a default filter-bank fit on random series of each (n, N) in `sizes`, less its classifier's part as
+    `TUNING` models it (`--calibrate-head` measures that first), and the least-squares base and per-operation cost of
+    the rest, the tree's n D length (J + 1) (2K + 4Q) operations, from the sizes where the classifier's part is under a
+    tenth of the fit (elsewhere the classifier's modelling error would be charged to the tree). The record's
+    `worst_relative_error` is of the whole plan against every whole fit, the unused sizes included."""
     from multires_nb.sklearn import MultiresClassifier, _head_units
+    from multires_nb.tuning import TUNING
     rows = []
     for n, N in sizes:
         X, y = load_split(f'synthetic-{n}x{N}', 'train')
@@ -184,10 +217,18 @@ def calibrate_bank(sizes, repeats=3, busy=False) -> dict:
         p = clf.plan_
         K = clf.kernel_size or 9
         units = n * clf.n_filters * p['length'] * (p['depth'] + 1) * (2 * K + 4 * clf.n_bias)
-        rows.append(dict(n=n, length=N, units=units, head_units=_head_units(n, p['n_features']), seconds=statistics.median(t),
-                         runs=[round(v, 3) for v in t]))
-        print(f"n {n:4d} length {N:5d}: {statistics.median(t):.2f} s (median of {repeats}: {rows[-1]['runs']})", flush=True)
-    return dict(_fit_line(rows, 'tsc_bank', ('units', 'head_units')), busy=busy)
+        head = TUNING.tsc_bank_head_per_unit * _head_units(n, p['n_features'])
+        rows.append(dict(n=n, length=N, units=units, head_seconds=head, fit_seconds=statistics.median(t),
+                         seconds=statistics.median(t) - head, runs=[round(v, 3) for v in t]))
+        print(f"n {n:4d} length {N:5d}: {statistics.median(t):.2f} s, {head:.2f} s of it the classifier's as modelled "
+              f"(median of {repeats}: {rows[-1]['runs']})", flush=True)
+    for r in rows: r['used'] = r['head_seconds'] < 0.1 * r['fit_seconds']          # sizes the tree dominates
+    if sum(r['used'] for r in rows) < 2:
+        sys.exit("--calibrate-bank: fewer than two sizes where the classifier's part is under a tenth of the fit")
+    res = _fit_line([r for r in rows if r['used']], 'tsc_bank')        # `seconds`: the fit less the classifier's part
+    model = lambda r: res['tsc_bank_base'] + res['tsc_bank_per_unit'] * r['units'] + r['head_seconds']
+    res['rows'], res['worst_relative_error'] = rows, max(abs(model(r) - r['fit_seconds']) / r['fit_seconds'] for r in rows)   # all fits, whole
+    return dict(res, busy=busy, tsc_bank_head_per_unit=TUNING.tsc_bank_head_per_unit, tsc_bank_cov_ratio=TUNING.tsc_bank_cov_ratio)
 
 
 def published(names) -> dict:
@@ -245,6 +286,7 @@ def main(argv=None):
     p.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument('--series_norm', action='store_true', help="z-normalise every series before the fit (an ablation)")
     p.add_argument('--calibrate', action='store_true', help="time the network's training steps")
+    p.add_argument('--calibrate-head', action='store_true', help="time the filter bank's ridge classifier alone")
     p.add_argument('--calibrate-bank', action='store_true', help="time filter-bank fits")
     p.add_argument('--published', action='store_true', help="write InceptionTime's and HIVE-COTE 2's published accuracy on --sets to --out")
     a = p.parse_args(argv)
@@ -253,6 +295,11 @@ def main(argv=None):
         res = calibrate([(16, 64), (16, 256), (64, 64), (64, 256), (32, 512), (64, 512)])
         print(json.dumps({k: v for k, v in res.items() if k != 'rows'}, indent=1))
         if a.out: append_record(a.out, dict(kind='calibration', **res))
+        return
+    if a.calibrate_head:
+        res = calibrate_head([(2000, 6144), (4000, 6144), (20000, 2048), (10000, 4096)], busy=a.busy)
+        print(json.dumps({k: v for k, v in res.items() if k != 'rows'}, indent=1))
+        if a.out: append_record(a.out, dict(kind='calibration-head', **res))
         return
     if a.calibrate_bank:
         res = calibrate_bank([(50, 150), (100, 500), (200, 1000), (200, 2000), (1000, 2000), (2000, 100), (4000, 50)], busy=a.busy)
