@@ -310,6 +310,14 @@ def _fitted_window(est) -> int:
     return est.plan_['window']
 
 # %% ../nbs/14_timeseries.ipynb #4d6dd51a
+def _fit_head(F:np.ndarray, # features (n, F) of the training series
+              yi, # class index of each series
+              threads:int=None # BLAS threads (default: chosen from the work's size, as torch's)
+             ) -> tuple: # `(classifier, threads)`
+    "The bank's classifier: standardised features under a ridge classifier whose penalty leave-one-out picks."
+    with threads_for(F.size, threads) as T, threadpool_limits(T):
+        return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=_ALPHAS)).fit(F, yi), T
+
 def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     "Draw the bank, pool its features over the training series, fit the ridge classifier."
     x = _bank_inputs(x, lengths)
@@ -317,9 +325,7 @@ def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     beta = _bank_biases(x, bank, plan['depth'], est.n_bias, rng)
     with threads_for(16 * est.n_filters * x.shape[-1], est.threads) as T:
         F = _bank_features(x, lengths, bank, beta, device=est.device)
-    with threads_for(F.size, est.threads) as Th, threadpool_limits(Th):                # BLAS threads, as torch's
-        head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=_ALPHAS)).fit(F, yi)
-    return dict(bank_=bank, beta_=beta, classifier_=head, threads_=T)
+    return dict(bank_=bank, beta_=beta, classifier_=_fit_head(F, yi, est.threads)[0], threads_=T)
 
 # %% ../nbs/14_timeseries.ipynb #e5cb14cd
 def _proba_bank(est, x, lengths) -> np.ndarray:

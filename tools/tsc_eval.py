@@ -174,22 +174,15 @@ def calibrate(sizes, d_model=64, n_layers=4, steps=20, repeats=3) -> dict:
 
 
 def calibrate_head(sizes, busy=False) -> dict:
-    """Seconds of the filter bank's classifier alone (standardised features, `RidgeClassifierCV` with the estimator's
-    penalties) fit once on random features of each (n, F) in `sizes`, BLAS threads chosen as the estimator chooses them:
-    the seconds per unit of `_head_units` where n <= F (scikit-learn's Gram route), and the covariance route's
-    seconds per unit over that (n > F)."""
-    from threadpoolctl import threadpool_limits
-    from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from multires_nb.sklearn import _ALPHAS
-    from multires_nb.tuning import threads_for
+    """Seconds of the filter bank's classifier alone (`_fit_head`, as the estimator fits it, BLAS threads and all), fit
+    once on random features of each (n, F) in `sizes`: the seconds per unit of `_head_units` where n <= F
+    (scikit-learn's Gram route), and the covariance route's seconds per unit over that (n > F)."""
+    from multires_nb.sklearn import _fit_head
     rows, g = [], np.random.default_rng(0)
     for n, F in sizes:
         X, y = g.standard_normal((n, F), dtype=np.float32), g.integers(0, 5, n)
-        with busy_beside(busy), threads_for(X.size) as T, threadpool_limits(T):
-            t0 = time.perf_counter(); make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=_ALPHAS)).fit(X, y)
-            sec = time.perf_counter() - t0
+        with busy_beside(busy):
+            t0 = time.perf_counter(); T = _fit_head(X, y)[1]; sec = time.perf_counter() - t0
         m = min(n, F)
         rows.append(dict(n=n, features=F, route='gram' if n <= F else 'covariance', units=m * m * (n + F), seconds=sec, threads=T))
         print(f"n {n:5d} features {F:5d} ({rows[-1]['route']}): {sec:.1f} s on {T} thread(s)", flush=True)
