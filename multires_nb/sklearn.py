@@ -15,7 +15,7 @@ try:
     from sklearn.preprocessing import StandardScaler
     from sklearn.utils import check_random_state
     from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import check_is_fitted
+    from sklearn.utils.validation import check_is_fitted, column_or_1d
     from threadpoolctl import threadpool_limits
 except ModuleNotFoundError as e:
     raise ModuleNotFoundError(f"multires_nb.sklearn needs scikit-learn ({e}): pip install -e \".[tsc]\" "
@@ -89,27 +89,44 @@ def archive_split(name:str, # a data set of the archives, e.g. 'GunPoint'
     raise FileNotFoundError(f"no {fn} {where}; download the data set from timeseriesclassification.com and pass its folder")
 
 # %% ../nbs/14_timeseries.ipynb #10c45c1c
+_SCALE = 1e30    # magnitudes float32 standardises with room to spare: up to _SCALE, channels down to 1 / _SCALE
+
+def _check_values(arrays:list, # the series as given, each (.., C, N_i), before their cast to float32
+                  what:str # the argument's name, for the message
+                 ):
+    "Refuse missing values, infinities, and channels float32 cannot standardise."
+    bad = sum(int(np.isnan(a).sum()) for a in arrays if a.dtype.kind == 'f')
+    if bad: raise ValueError(f"{what} has {bad} missing (NaN) values; impute them first (series of unequal length go as a list of arrays, not NaN-padded)")
+    if not all(np.isfinite(a).all() for a in arrays if a.dtype.kind == 'f'): raise ValueError(f"{what} has infinite values")
+    top = np.max([np.abs(a.astype(np.float64, copy=False)).reshape(-1, *a.shape[-2:]).max((0, 2)) for a in arrays], 0)
+    if top.max() > _SCALE:
+        raise ValueError(f"{what} has values of magnitude up to {top.max():.1e}; the estimator computes in float32 and takes up to {_SCALE:.0e}: rescale {what}")
+    tiny = np.flatnonzero((top > 0) & (top < 1 / _SCALE))
+    if len(tiny): raise ValueError(f"{what}'s channel {tiny[0]} has no value above {top[tiny[0]]:.1e} in magnitude; the estimator computes "
+                                   f"in float32 and needs each channel to reach {1 / _SCALE:.0e}: rescale {what}")
+
 def _as_series(X, what:str='X') -> tuple:
     "`(x (n, C, N) float32 zero-padded, lengths (n,))` from an array (n, N) / (n, C, N) or a list of (N_i,) / (C, N_i) arrays."
     if isinstance(X, torch.Tensor): X = X.detach().cpu().numpy()
+    elif not isinstance(X, (list, tuple)) and hasattr(X, '__array__'): X = np.asarray(X)    # a DataFrame, an np.matrix
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.dtype.kind not in 'fiub': raise TypeError(f"{what} must hold numbers, got an array of {X.dtype}")
         if X.ndim == 2: X = X[:, None]
         if X.ndim != 3: raise ValueError(f"{what} must be an array (n, N) or (n, C, N), or a list of (C, N_i) arrays; got shape {X.shape}")
-        x, lengths = X.astype(np.float32), np.full(len(X), X.shape[-1], np.int64)
-    elif isinstance(X, (list, tuple, np.ndarray)):
-        seqs = [np.asarray(s) for s in X]
-        if any(s.ndim not in (1, 2) for s in seqs):
-            raise ValueError(f"{what}: each series of a list must be (N_i,) or (C, N_i), got shapes {sorted({s.shape for s in seqs if s.ndim not in (1, 2)})[:3]}")
-        if any(s.dtype.kind not in 'fiub' for s in seqs): raise TypeError(f"{what} must hold numbers")
-        if not seqs: raise ValueError(f"{what} holds no series")
-        x, lengths = pad_sequences(seqs)
-    else: raise TypeError(f"{what} must be a numpy array or a list of arrays, got {type(X).__name__}")
-    if len(x) == 0 or x.shape[-1] == 0: raise ValueError(f"{what} holds no series (shape {x.shape})")
-    bad = int(np.isnan(x).sum())
-    if bad: raise ValueError(f"{what} has {bad} missing (NaN) values; impute them first (series of unequal length go as a list of arrays, not NaN-padded)")
-    if not np.isfinite(x).all(): raise ValueError(f"{what} has infinite values")
-    return x, lengths
+        if X.size == 0: raise ValueError(f"{what} holds no series (shape {X.shape})")
+        _check_values([X], what)
+        return X.astype(np.float32), np.full(len(X), X.shape[-1], np.int64)
+    if not isinstance(X, (list, tuple, np.ndarray)): raise TypeError(f"{what} must be a numpy array or a list of arrays, got {type(X).__name__}")
+    seqs = [np.asarray(s) for s in X]
+    if not seqs: raise ValueError(f"{what} holds no series")
+    if any(s.ndim not in (1, 2) for s in seqs):
+        raise ValueError(f"{what}: each series of a list must be (N_i,) or (C, N_i), got shapes {sorted({s.shape for s in seqs if s.ndim not in (1, 2)})[:3]}")
+    if any(s.dtype.kind not in 'fiub' for s in seqs): raise TypeError(f"{what} must hold numbers")
+    seqs = [s[None] if s.ndim == 1 else s for s in seqs]
+    if len({s.shape[0] for s in seqs}) > 1: raise ValueError(f"{what}: every series needs the same number of channels, got {sorted({s.shape[0] for s in seqs})}")
+    if min(s.shape[1] for s in seqs) == 0: raise ValueError(f"{what}: every series needs at least one value")
+    _check_values(seqs, what)
+    return pad_sequences(seqs)
 
 # %% ../nbs/14_timeseries.ipynb #88cce5e7
 _H0_SPREAD = 0.3    # the bank's h0: the identity tap plus Gaussian noise of this standard deviation, before unit norm
@@ -185,9 +202,13 @@ def _norm_stats(x, lengths) -> tuple:
     "Per channel, the mean and standard deviation over the first `lengths[i]` positions of every series i: (C,), (C,)."
     mask = (np.arange(x.shape[-1])[None] < lengths[:, None])[:, None]
     n = mask.sum() * 1.
-    mu = (x * mask).sum((0, 2)) / n
-    sd = np.sqrt((((x - mu[:, None]) * mask) ** 2).sum((0, 2)) / n)
-    return mu.astype(np.float32), np.where(sd > 1e-8, sd, 1.).astype(np.float32)
+    def moments(x):
+        mu = (x * mask).sum((0, 2)) / n
+        return mu, np.sqrt((((x - mu[:, None]) * mask) ** 2).sum((0, 2)) / n)
+    with np.errstate(over='ignore', under='ignore'): mu, sd = moments(x)
+    if not (np.isfinite(sd).all() and (sd > 1e-8).all()): mu, sd = moments(x.astype(np.float64))   # squares past float32's range
+    top = np.abs(x * mask).max((0, 2))
+    return mu.astype(np.float32), np.where(sd > 1e-6 * top, sd, 1.).astype(np.float32)     # constant to float32's precision: 1
 
 def _normalise(x, lengths, mu, sd):
     mask = (np.arange(x.shape[-1])[None] < lengths[:, None])[:, None]
@@ -211,22 +232,25 @@ def _step_seconds(batch_size:int, C:int, N:int, d_model:int, n_layers:int, bidir
     return TUNING.tsc_step_base + TUNING.tsc_step_per_unit * units
 
 # %% ../nbs/14_timeseries.ipynb #c4688277
+def _is_int(v, low:int=1) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low
+def _is_real(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
 def _check_params(est):
     "Refuse constructor arguments no fit can use, before anything is computed."
     if est.method not in ('filterbank', 'network'): raise ValueError(f"method must be 'filterbank' or 'network', got {est.method!r}")
     for name in ('d_model', 'n_layers', 'n_estimators', 'steps', 'n_filters', 'n_bias'):
-        v = getattr(est, name)
-        if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if not _is_int(getattr(est, name)): raise ValueError(f"{name} must be a positive integer, got {getattr(est, name)!r}")
     for name, low in (('batch_size', 1), ('kernel_size', 2), ('max_len', 1), ('threads', 1)):
         v = getattr(est, name)
-        if v is not None and not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low):
-            raise ValueError(f"{name} must be None or an integer >= {low}, got {v!r}")
+        if v is not None and not _is_int(v, low): raise ValueError(f"{name} must be None or an integer >= {low}, got {v!r}")
     if est.pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {est.pool!r}")
-    if not est.time_limit > 0: raise ValueError(f"time_limit must be a positive number of seconds, got {est.time_limit!r}")
-    if not 0 <= est.dropout < 1: raise ValueError(f"dropout must lie in [0, 1), got {est.dropout!r}")
+    if not isinstance(est.bidirectional, (bool, np.bool_)): raise ValueError(f"bidirectional must be True or False, got {est.bidirectional!r}")
+    if not (isinstance(est.verbose, (int, np.integer)) and est.verbose >= 0): raise ValueError(f"verbose must be 0, 1 or 2, got {est.verbose!r}")
+    if not (_is_real(est.time_limit) and est.time_limit > 0): raise ValueError(f"time_limit must be a positive number of seconds, got {est.time_limit!r}")
+    if not (_is_real(est.dropout) and 0 <= est.dropout < 1): raise ValueError(f"dropout must be a number in [0, 1), got {est.dropout!r}")
     try: dev = torch.device(est.device)
     except (RuntimeError, TypeError) as e: raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {est.device!r}") from None
+    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device must be 'cpu' or a CUDA device such as 'cuda:0', got {est.device!r}")
     if dev.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"device={est.device!r}, but torch finds no CUDA GPU here (torch {torch.__version__}): use device='cpu'")
 
@@ -235,6 +259,7 @@ def _training_data(X, y) -> tuple:
     "Checked training series and labels: `(x, lengths, classes, class index of each series)`."
     x, lengths = _as_series(X)
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1: y = column_or_1d(y, warn=True)            # a column, as scikit-learn takes it
     if y.ndim != 1 or len(y) != len(x): raise ValueError(f"y must hold one label per series: {len(x)} series, y of shape {y.shape}")
     check_classification_targets(y)
     classes, yi = np.unique(y, return_inverse=True)
@@ -367,6 +392,9 @@ def _proba_networks(est, x, lengths) -> np.ndarray:
             for i in range(0, len(x), 256):
                 out[i:i + 256] += torch.softmax(m(x[i:i + 256].to(dev), lengths[i:i + 256].to(dev)).double(), -1).cpu().numpy()
             m.cpu()
+    bad = np.flatnonzero(~np.isfinite(out).all(1))
+    if len(bad): raise ValueError(f"the networks' outputs for {len(bad)} series (first: {bad[:5].tolist()}) are not finite: their values reach "
+                                  f"{x[bad].abs().max():.1e} training standard deviations, beyond what float32 carries through a network")
     return out / len(est.models_)
 
 # %% ../nbs/14_timeseries.ipynb #5ec86da8
@@ -398,7 +426,10 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
 
     def plan(self, n:int, C:int, N:int) -> dict:
         "The sizes of a fit on n series of C channels and length N, and its `modelled_seconds`."
-        _check_params(self); return (_bank_plan if self.method == 'filterbank' else _network_plan)(self, n, C, N)
+        _check_params(self)
+        for k, v in dict(n=n, C=C, N=N).items():
+            if not _is_int(v): raise ValueError(f"plan's {k} must be a positive integer, got {v!r}")
+        return (_bank_plan if self.method == 'filterbank' else _network_plan)(self, n, C, N)
 
     def fit(self, X, # series: (n, N), (n, C, N), or a list of (N_i,) / (C, N_i) arrays
             y # labels (n,), any type

@@ -240,7 +240,7 @@ def published(names) -> dict:
 def read_records(path) -> list:
     "The JSON records of a results file; a line cut off by an interrupted run is skipped."
     out = []
-    for line in open(path):
+    for line in filter(str.strip, open(path)):
         try: out.append(json.loads(line))
         except json.JSONDecodeError: print(f"{path}: skipped a line that is not JSON (an interrupted write?)", file=sys.stderr)
     return out
@@ -265,10 +265,36 @@ def table(rows) -> str:
     return '\n'.join(out)
 
 
+def positive_int(s) -> int:
+    "An argparse type: an integer of at least 1."
+    try: v = int(s)
+    except ValueError: v = 0
+    if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s!r}")
+    return v
+
+
+def check_args(p, a):
+    "What a run of fits needs, checked before any work: --sets, each of its data sets, --method, --params. Returns params."
+    if not a.sets: p.error("--sets names no data set: name one or more, e.g. --sets GunPoint ArrowHead")
+    if a.method not in ('filterbank', 'network') + PADDED:
+        p.error(f"--method must be filterbank, network, minirocket or rocket, got {a.method!r}")
+    try: params = json.loads(a.params)
+    except json.JSONDecodeError as e: p.error(f"--params is not JSON ({e}): give a dict such as '{{\"n_filters\": 512}}'")
+    if not isinstance(params, dict): p.error(f"--params must be a JSON dict of constructor arguments, got {a.params}")
+    try:
+        clf = make(a.method, 0, params)
+        if a.method in ('filterbank', 'network'): clf.plan(10, 1, 10)         # the estimator's own checks of its arguments
+    except (TypeError, ValueError) as e: p.error(f"--params {a.params}: {e}")
+    for name in a.sets:
+        try: load_split(name, 'train', a.folder)
+        except (FileNotFoundError, ValueError) as e: p.error(f"--sets {name}: {e}")
+    return params
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--sets', nargs='*', default=[])
-    p.add_argument('--seeds', nargs='*', type=int, default=[0, 1, 2])
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--method', default='filterbank', help="filterbank or network (MultiresClassifier), minirocket or rocket (aeon)")
     p.add_argument('--params', default='{}', help="JSON dict of the classifier's constructor arguments")
     p.add_argument('--cv', action='store_true', help="stratified cross-validation (5 folds, fewer for small classes) on the training split only")
@@ -276,13 +302,14 @@ def main(argv=None):
     p.add_argument('--tag', default='default', help="a name for this configuration in --out")
     p.add_argument('--out', default=None, help="JSON lines file to append to")
     p.add_argument('--folder', default=None, help="a folder of NAME/NAME_TRAIN.ts files, e.g. the one tools/archive_sets.py writes (default: aeon's bundled sets)")
-    p.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument('--threads', type=positive_int, default=None, help="torch threads (default: torch's)")
     p.add_argument('--series_norm', action='store_true', help="z-normalise every series before the fit (an ablation)")
     p.add_argument('--calibrate', action='store_true', help="time the network's training steps")
     p.add_argument('--calibrate-head', action='store_true', help="time the filter bank's ridge classifier alone")
     p.add_argument('--calibrate-bank', action='store_true', help="time filter-bank fits")
     p.add_argument('--published', action='store_true', help="write InceptionTime's and HIVE-COTE 2's published accuracy on --sets to --out")
     a = p.parse_args(argv)
+    if a.out and not os.path.isdir(os.path.dirname(os.path.abspath(a.out))): p.error(f"--out {a.out}: its folder does not exist")
     if a.threads: torch.set_num_threads(a.threads)
     if a.calibrate:
         res = calibrate([(16, 64), (16, 256), (64, 64), (64, 256), (32, 512), (64, 512)])
@@ -303,7 +330,7 @@ def main(argv=None):
         if not a.out: p.error("--published needs --out, the JSON file to write")
         with open(a.out, 'w') as f: json.dump(published(a.sets), f, indent=1); f.write('\n')
         return
-    params = json.loads(a.params)
+    params = check_args(p, a)
     done = set()
     if a.out and os.path.exists(a.out):
         for r in read_records(a.out):
