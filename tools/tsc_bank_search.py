@@ -9,9 +9,9 @@ Each variant changes one or two things of `MultiresClassifier(method='filterbank
 statistics, the window, the thresholds, the inputs). Four variants are a second round, drawn up after the
 thirteen sets' test splits had been read (the estimator's chapter says what led to them), and the last four a third,
 drawn up after the test splits of 45 held-out sets had been read, and scored on the training splits of 37 of them as
-well (`--sets` takes any set in `--folder`). The last two are a fourth round, MultiRocket's statistics of where the
-positive values lie, scored on the same fifty training splits. No variant of any round beat the default by the half
-point the search counts as a difference. For each data set and seed (0 and 1) the variant's bank is drawn,
+well (`--sets` takes any set in `--folder`). Then come a fourth round, MultiRocket's statistics of where the
+positive values lie, and a fifth, Hydra's competing filters, scored on the same fifty training splits. No variant
+of any round beat the default by the half point the search counts as a difference. For each data set and seed (0 and 1) the variant's bank is drawn,
 its thresholds are taken from the training split, every training series is turned into features once, and a
 stratified k-fold cross-validation (5 folds, or as many as the smallest class has series, at least 2; folds shuffled
 with seed 0, the folds of `tsc_eval.py --cv --seeds 0`) fits the estimator's classifier (standardised features,
@@ -71,6 +71,9 @@ VARIANTS = {
     # from that paper, after the same test splits had been read; scored on the same 50 training splits.
     'where-stats': dict(stats='ppv,mpv,mipv,lspv', Q=2),    # + mean index and longest run of positive values; as many features
     'where-stats-Q4': dict(stats='ppv,mpv,mipv,lspv'),      # the same at Q = 4: twice the features
+    # The fifth round: Hydra's competing kernels (Dempster et al., 2023), scored on the same 50 training splits.
+    'compete': dict(stats='ppv,mpv,compete'),               # + per group of 8 channels, how often and how strongly each wins
+    'compete-Q2': dict(stats='ppv,mpv,compete', Q=2),       # the same with half the thresholds: fewer features than the default
 }
 
 
@@ -124,6 +127,11 @@ def features(v, x, lengths, real_lengths, rng):
             else: inside_l, n = inside, L[:, None].float()
             if 'mean' in stats: fs.append((c * inside_l).sum(-1) / n)
             if 'max' in stats: fs.append(c.masked_fill(~inside_l, -torch.inf).amax(-1))
+            if 'compete' in stats:                          # channels in groups of 8: at each position the largest wins
+                assert not v['valid'] and D % 8 == 0
+                top, win = c.reshape(len(c), D // 8, 8, -1).max(2)                  # (b, D / 8, N)
+                won = torch.nn.functional.one_hot(win, 8).transpose(-1, -2) * inside[:, :, None]    # (b, D / 8, 8, N)
+                fs += [(won.sum(-1) / n[:, :, None]).flatten(1), ((won * top[:, :, None]).sum(-1) / n[:, :, None]).flatten(1)]
             for q in range(Q):
                 over = (c - beta[:, l, q, None]).clamp(min=0) * inside_l
                 n_pos = (over > 0).sum(-1).float()
