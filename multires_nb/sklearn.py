@@ -98,7 +98,8 @@ def _check_values(arrays:list, # the series as given, each (.., C, N_i), before 
     bad = sum(int(np.isnan(a).sum()) for a in arrays if a.dtype.kind == 'f')
     if bad: raise ValueError(f"{what} has {bad} missing (NaN) values; impute them first (series of unequal length go as a list of arrays, not NaN-padded)")
     if not all(np.isfinite(a).all() for a in arrays if a.dtype.kind == 'f'): raise ValueError(f"{what} has infinite values")
-    top = np.max([np.abs(a.astype(np.float64, copy=False)).reshape(-1, *a.shape[-2:]).max((0, 2)) for a in arrays], 0)
+    ext = lambda f: np.stack([f(a.reshape(-1, *a.shape[-2:]), (0, 2)).astype(np.float64) for a in arrays])   # per array and channel
+    top = np.maximum(ext(np.max).max(0), -ext(np.min).min(0))                        # largest magnitude per channel
     if top.max() > _SCALE:
         raise ValueError(f"{what} has values of magnitude up to {top.max():.1e}; the estimator computes in float32 and takes up to {_SCALE:.0e}: rescale {what}")
     tiny = np.flatnonzero((top > 0) & (top < 1 / _SCALE))
@@ -124,6 +125,7 @@ def _as_series(X, what:str='X') -> tuple:
     if any(s.dtype.kind not in 'fiub' for s in seqs): raise TypeError(f"{what} must hold numbers")
     seqs = [s[None] if s.ndim == 1 else s for s in seqs]
     if len({s.shape[0] for s in seqs}) > 1: raise ValueError(f"{what}: every series needs the same number of channels, got {sorted({s.shape[0] for s in seqs})}")
+    if seqs[0].shape[0] == 0: raise ValueError(f"{what}: every series needs at least one channel")
     if min(s.shape[1] for s in seqs) == 0: raise ValueError(f"{what}: every series needs at least one value")
     _check_values(seqs, what)
     return pad_sequences(seqs)
@@ -205,8 +207,8 @@ def _norm_stats(x, lengths) -> tuple:
     def moments(x):
         mu = (x * mask).sum((0, 2)) / n
         return mu, np.sqrt((((x - mu[:, None]) * mask) ** 2).sum((0, 2)) / n)
-    with np.errstate(over='ignore', under='ignore'): mu, sd = moments(x)
-    if not (np.isfinite(sd).all() and (sd > 1e-8).all()): mu, sd = moments(x.astype(np.float64))   # squares past float32's range
+    with np.errstate(over='ignore', under='ignore', invalid='ignore'): mu, sd = moments(x)
+    if not (np.isfinite(sd).all() and (sd > 1e-8).all()): mu, sd = moments(x.astype(np.float64))   # overflow, or a tiny or zero spread
     top = np.abs(x * mask).max((0, 2))
     return mu.astype(np.float32), np.where(sd > 1e-6 * top, sd, 1.).astype(np.float32)     # constant to float32's precision: 1
 
@@ -235,6 +237,11 @@ def _step_seconds(batch_size:int, C:int, N:int, d_model:int, n_layers:int, bidir
 def _is_int(v, low:int=1) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low
 def _is_real(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
+def _check_sizes(n, C, N):
+    "Refuse sizes of a planned fit that are not positive integers."
+    for k, v in dict(n=n, C=C, N=N).items():
+        if not _is_int(v): raise ValueError(f"plan's {k} must be a positive integer, got {v!r}")
+
 def _check_params(est):
     "Refuse constructor arguments no fit can use, before anything is computed."
     if est.method not in ('filterbank', 'network'): raise ValueError(f"method must be 'filterbank' or 'network', got {est.method!r}")
@@ -245,7 +252,7 @@ def _check_params(est):
         if v is not None and not _is_int(v, low): raise ValueError(f"{name} must be None or an integer >= {low}, got {v!r}")
     if est.pool not in ('mean', 'meanmax'): raise ValueError(f"pool must be 'mean' or 'meanmax', got {est.pool!r}")
     if not isinstance(est.bidirectional, (bool, np.bool_)): raise ValueError(f"bidirectional must be True or False, got {est.bidirectional!r}")
-    if not (isinstance(est.verbose, (int, np.integer)) and est.verbose >= 0): raise ValueError(f"verbose must be 0, 1 or 2, got {est.verbose!r}")
+    if not (isinstance(est.verbose, (int, np.integer)) and est.verbose >= 0): raise ValueError(f"verbose must be an integer >= 0 (0, 1 or 2), got {est.verbose!r}")
     if not (_is_real(est.time_limit) and est.time_limit > 0): raise ValueError(f"time_limit must be a positive number of seconds, got {est.time_limit!r}")
     if not (_is_real(est.dropout) and 0 <= est.dropout < 1): raise ValueError(f"dropout must be a number in [0, 1), got {est.dropout!r}")
     try: dev = torch.device(est.device)
@@ -426,10 +433,7 @@ class MultiresClassifier(ClassifierMixin, BaseEstimator):
 
     def plan(self, n:int, C:int, N:int) -> dict:
         "The sizes of a fit on n series of C channels and length N, and its `modelled_seconds`."
-        _check_params(self)
-        for k, v in dict(n=n, C=C, N=N).items():
-            if not _is_int(v): raise ValueError(f"plan's {k} must be a positive integer, got {v!r}")
-        return (_bank_plan if self.method == 'filterbank' else _network_plan)(self, n, C, N)
+        _check_params(self); _check_sizes(n, C, N); return (_bank_plan if self.method == 'filterbank' else _network_plan)(self, n, C, N)
 
     def fit(self, X, # series: (n, N), (n, C, N), or a list of (N_i,) / (C, N_i) arrays
             y # labels (n,), any type

@@ -7,13 +7,10 @@ import json, sys
 from pathlib import Path
 
 import pytest
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tsc_bank_search as S  # noqa: E402
 import tsc_eval as E  # noqa: E402
-
-torch.set_num_threads(1)
 
 
 @pytest.mark.parametrize('args, says', [
@@ -26,7 +23,9 @@ torch.set_num_threads(1)
     (['--sets', 'GunPoint', '--params', '{"n_filters": 0}'], 'n_filters must be a positive integer'),
     (['--sets', 'GunPoint', '--method', 'forest'], '--method must be filterbank, network, minirocket or rocket'),
     (['--sets', 'GunPoint', '--seeds'], 'expected at least one argument'),
-    (['--threads', '0'], 'must be a positive integer'),
+    (['--threads', '0'], 'must be an integer >= 1'),
+    (['--sets', 'GunPoint', '--seeds', '-1'], 'must be an integer >= 0'),
+    (['--published', '--out', 'x.json'], '--published needs --sets'),
     (['--sets', 'GunPoint', '--out', '/no/such/folder/x.jsonl'], 'its folder does not exist'),
 ])
 def test_eval_refuses_in_one_line(args, says, capsys):
@@ -51,7 +50,7 @@ def test_eval_fits_and_continues(tmp_path, capsys):
 def test_search_refuses_in_one_line(capsys):
     for args, says in [(['--sets', 'NoSuchSet'], '--folder is needed for NoSuchSet'),
                        (['--sets', 'NoSuchSet', '--folder', '/no/such/folder'], 'no NoSuchSet_TRAIN.ts in /no/such/folder'),
-                       (['--variants', 'nope'], 'invalid choice'),
+                       (['--variants', 'nope'], 'invalid choice'), (['--seeds'], 'expected at least one argument'),
                        (['--sets', 'GunPoint', '--out', '/no/such/folder/x.jsonl'], 'its folder does not exist')]:
         with pytest.raises(SystemExit) as e: S.main(args)
         err = capsys.readouterr().err

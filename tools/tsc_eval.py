@@ -37,7 +37,7 @@ and more series than features): `TUNING.tsc_bank_head_per_unit` and `tsc_bank_co
 `--calibrate-bank` times whole filter-bank fits, takes off the classifier's part as modelled, and fits the rest on
 the sizes the tree dominates: `TUNING.tsc_bank_base` and `tsc_bank_per_unit`.
 """
-import argparse, contextlib, json, os, platform, statistics, subprocess, sys, time
+import argparse, contextlib, json, os, platform, statistics, subprocess, sys, time, warnings
 import numpy as np
 import torch
 
@@ -265,16 +265,18 @@ def table(rows) -> str:
     return '\n'.join(out)
 
 
-def positive_int(s) -> int:
-    "An argparse type: an integer of at least 1."
-    try: v = int(s)
-    except ValueError: v = 0
-    if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s!r}")
-    return v
+def int_from(low):
+    "An argparse type: an integer of at least `low`."
+    def parse(s) -> int:
+        try: v = int(s)
+        except ValueError: v = low - 1
+        if v < low: raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {s!r}")
+        return v
+    return parse
 
 
 def check_args(p, a):
-    "What a run of fits needs, checked before any work: --sets, each of its data sets, --method, --params. Returns params."
+    "What a run of fits needs, checked before any work: --sets, each of its splits, --method, --params. Returns params."
     if not a.sets: p.error("--sets names no data set: name one or more, e.g. --sets GunPoint ArrowHead")
     if a.method not in ('filterbank', 'network') + PADDED:
         p.error(f"--method must be filterbank, network, minirocket or rocket, got {a.method!r}")
@@ -283,18 +285,22 @@ def check_args(p, a):
     if not isinstance(params, dict): p.error(f"--params must be a JSON dict of constructor arguments, got {a.params}")
     try:
         clf = make(a.method, 0, params)
-        if a.method in ('filterbank', 'network'): clf.plan(10, 1, 10)         # the estimator's own checks of its arguments
+        with warnings.catch_warnings():                                     # a probe: its plan's warnings say nothing
+            warnings.simplefilter('ignore')
+            if a.method in ('filterbank', 'network'): clf.plan(10, 1, 10)     # the estimator's own checks of its arguments
+    except ImportError as e: p.error(f"--method {a.method} needs {e.name}: pip install -e \".[tsc]\"")
     except (TypeError, ValueError) as e: p.error(f"--params {a.params}: {e}")
     for name in a.sets:
-        try: load_split(name, 'train', a.folder)
-        except (FileNotFoundError, ValueError) as e: p.error(f"--sets {name}: {e}")
+        for split in ('train',) if a.cv else ('train', 'test'):
+            try: load_split(name, split, a.folder)
+            except (FileNotFoundError, ValueError) as e: p.error(f"--sets {name}: {e}")
     return params
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--sets', nargs='*', default=[])
-    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    p.add_argument('--seeds', nargs='+', type=int_from(0), default=[0, 1, 2])
     p.add_argument('--method', default='filterbank', help="filterbank or network (MultiresClassifier), minirocket or rocket (aeon)")
     p.add_argument('--params', default='{}', help="JSON dict of the classifier's constructor arguments")
     p.add_argument('--cv', action='store_true', help="stratified cross-validation (5 folds, fewer for small classes) on the training split only")
@@ -302,7 +308,7 @@ def main(argv=None):
     p.add_argument('--tag', default='default', help="a name for this configuration in --out")
     p.add_argument('--out', default=None, help="JSON lines file to append to")
     p.add_argument('--folder', default=None, help="a folder of NAME/NAME_TRAIN.ts files, e.g. the one tools/archive_sets.py writes (default: aeon's bundled sets)")
-    p.add_argument('--threads', type=positive_int, default=None, help="torch threads (default: torch's)")
+    p.add_argument('--threads', type=int_from(1), default=None, help="torch threads (default: torch's)")
     p.add_argument('--series_norm', action='store_true', help="z-normalise every series before the fit (an ablation)")
     p.add_argument('--calibrate', action='store_true', help="time the network's training steps")
     p.add_argument('--calibrate-head', action='store_true', help="time the filter bank's ridge classifier alone")
@@ -328,6 +334,7 @@ def main(argv=None):
         return
     if a.published:
         if not a.out: p.error("--published needs --out, the JSON file to write")
+        if not a.sets: p.error("--published needs --sets, the data sets whose published accuracies to write")
         with open(a.out, 'w') as f: json.dump(published(a.sets), f, indent=1); f.write('\n')
         return
     params = check_args(p, a)
