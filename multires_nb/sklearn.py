@@ -176,16 +176,24 @@ def _bank_biases(x, # training series (n, C', W), all W positions read (see `_as
     return torch.stack([c[0].sort(-1).values.gather(1, at[:, l]) for l, c in enumerate(_levels(u, h0, h1, J))], 1)
 
 # %% ../nbs/14_timeseries.ipynb #276284dd
+def _bank_chunk(D:int, # channels of the bank
+                N:int, # positions of each series
+                device='cpu' # where the tree runs
+               ) -> int: # series per batch
+    "Series per batch through the tree: each level's tensor about `TUNING.tsc_bank_chunk_cpu` (or `_gpu`) elements."
+    return max(1, (TUNING.tsc_bank_chunk_gpu if torch.device(device).type == 'cuda' else TUNING.tsc_bank_chunk_cpu) // (D * N))
+
 def _bank_features(x, # series (n, C', N), zero-padded, as a float32 array
                    lengths, # (n,): positions pooled
                    bank:tuple, # `(h0, h1, mix)`
                    beta:torch.Tensor, # thresholds (D, J + 1, Q), levels in `_levels`' order from `_bank_biases`
-                   chunk:int=16, # series per batch through the tree
+                   chunk:int=None, # series per batch through the tree (default: `_bank_chunk`'s)
                    device='cpu' # where the tree runs
                   ) -> np.ndarray: # (n, D (J + 1) 2Q): per channel, level and threshold, the PPV and the MPV
     "Pool the tree's coefficients of each series over its first `lengths[i]` positions."
     h0, h1, mix = (t.to(device) for t in bank)
     beta, J, out = beta.to(device), beta.shape[1] - 1, []
+    chunk = chunk or _bank_chunk(len(mix), x.shape[-1], device)
     for i in range(0, len(x), chunk):
         L = torch.as_tensor(lengths[i:i + chunk], device=device)
         inside = (torch.arange(x.shape[-1], device=device) < L[:, None])[:, None]       # (b, 1, N)
@@ -194,7 +202,7 @@ def _bank_features(x, # series (n, C', N), zero-padded, as a float32 array
             if not inside.all(): c = c.masked_fill(~inside, -torch.inf)              # padding exceeds no threshold
             for q in range(beta.shape[-1]):
                 over = (c - beta[:, l, q, None]).clamp_(min=0)
-                n_pos = torch.count_nonzero(over, -1).float()
+                n_pos = over.sign().sum(-1)                                   # a float32 sum of ones: exact below 2^24 positions
                 fs += [n_pos / L[:, None], over.sum(-1) / n_pos.clamp(min=1)]           # PPV, MPV
         out.append(torch.stack(fs, -1).flatten(1).cpu())
     return torch.cat(out).numpy()
@@ -355,15 +363,17 @@ def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     x = _bank_inputs(x, lengths)
     bank = _bank(est.n_filters, x.shape[1], est.kernel_size or 9, rng)
     beta = _bank_biases(x, bank, plan['depth'], est.n_bias, rng)
-    with threads_for(16 * est.n_filters * x.shape[-1], est.threads) as T:
-        F = _bank_features(x, lengths, bank, beta, device=est.device)
+    chunk = _bank_chunk(est.n_filters, x.shape[-1], est.device)
+    with threads_for(chunk * est.n_filters * x.shape[-1], est.threads) as T:
+        F = _bank_features(x, lengths, bank, beta, chunk, est.device)
     return dict(bank_=bank, beta_=beta, classifier_=_fit_head(F, yi, est.threads)[0], threads_=T)
 
 # %% ../nbs/14_timeseries.ipynb #e5cb14cd
 def _proba_bank(est, x, lengths) -> np.ndarray:
     "Softmax of the ridge classifier's scores of the bank's features."
-    with threads_for(16 * est.n_filters * x.shape[-1], est.threads):
-        F = _bank_features(_bank_inputs(x, lengths), lengths, est.bank_, est.beta_, device=est.device)
+    chunk = _bank_chunk(est.n_filters, x.shape[-1], est.device)
+    with threads_for(chunk * est.n_filters * x.shape[-1], est.threads):
+        F = _bank_features(_bank_inputs(x, lengths), lengths, est.bank_, est.beta_, chunk, est.device)
     s = est.classifier_.decision_function(F).astype(np.float64)
     s = np.stack([-s, s], 1) if s.ndim == 1 else s
     e = np.exp(s - s.max(1, keepdims=True))

@@ -24,10 +24,12 @@ class _Tuning:
     kernel_max_sequences:int=64 # cached generation: above this many sequences the tensor plan runs instead of the compiled CPU kernel
     tsc_step_base:float=0.046 # MultiresClassifier's plan: seconds of a training step beyond its size (CPU)
     tsc_step_per_unit:float=5.8e-8 # ... and per series x position x channel x layer (x2 if bidirectional) of a batch (CPU)
-    tsc_bank_base:float=0.58 # MultiresClassifier's filter bank: seconds of a fit beyond its size (CPU, one thread, one busy process beside)
-    tsc_bank_per_unit:float=5.2e-10 # ... and per operation: series x position x channel x level x (2K + 4Q) (the same)
+    tsc_bank_base:float=0.23 # MultiresClassifier's filter bank: seconds of a fit beyond its size (CPU, one thread, one busy process beside)
+    tsc_bank_per_unit:float=2.1e-10 # ... and per operation: series x position x channel x level x (2K + 4Q) (the same)
     tsc_bank_head_per_unit:float=1.1e-10 # ... and per operation of its ridge classifier's fit (`_head_units`) (the same)
     tsc_bank_cov_ratio:float=4.9 # ... times this where there are more series than features (scikit-learn's covariance route) (the same)
+    tsc_bank_chunk_cpu:int=2**19 # the filter bank runs its tree over as many series at once as keep each level's tensor near this many elements (CPU)
+    tsc_bank_chunk_gpu:int=2**24 # the same on a GPU
     threads_from_work:int=2**22 # `threads_for`: work of fewer elements than this runs on one CPU thread
 
 TUNING = _Tuning()
