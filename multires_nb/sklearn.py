@@ -193,7 +193,8 @@ def _bank_features(x, # series (n, C', N), zero-padded, as a float32 array
     "Pool the tree's coefficients of each series over its first `lengths[i]` positions."
     h0, h1, mix = (t.to(device) for t in bank)
     beta, J, out = beta.to(device), beta.shape[1] - 1, []
-    chunk = chunk or _bank_chunk(len(mix), x.shape[-1], device)
+    chunk = _bank_chunk(len(mix), x.shape[-1], device) if chunk is None else chunk
+    if not (isinstance(chunk, (int, np.integer)) and chunk >= 1): raise ValueError(f"chunk must be None or a positive integer, got {chunk!r}")
     for i in range(0, len(x), chunk):
         L = torch.as_tensor(lengths[i:i + chunk], device=device)
         inside = (torch.arange(x.shape[-1], device=device) < L[:, None])[:, None]       # (b, 1, N)
@@ -363,17 +364,15 @@ def _fit_bank(est, x, lengths, yi, plan:dict, rng) -> dict:
     x = _bank_inputs(x, lengths)
     bank = _bank(est.n_filters, x.shape[1], est.kernel_size or 9, rng)
     beta = _bank_biases(x, bank, plan['depth'], est.n_bias, rng)
-    chunk = _bank_chunk(est.n_filters, x.shape[-1], est.device)
-    with threads_for(chunk * est.n_filters * x.shape[-1], est.threads) as T:
-        F = _bank_features(x, lengths, bank, beta, chunk, est.device)
+    with threads_for(len(x) * est.n_filters * x.shape[-1], est.threads) as T:             # the job's size (see above)
+        F = _bank_features(x, lengths, bank, beta, device=est.device)
     return dict(bank_=bank, beta_=beta, classifier_=_fit_head(F, yi, est.threads)[0], threads_=T)
 
 # %% ../nbs/14_timeseries.ipynb #e5cb14cd
 def _proba_bank(est, x, lengths) -> np.ndarray:
     "Softmax of the ridge classifier's scores of the bank's features."
-    chunk = _bank_chunk(est.n_filters, x.shape[-1], est.device)
-    with threads_for(chunk * est.n_filters * x.shape[-1], est.threads):
-        F = _bank_features(_bank_inputs(x, lengths), lengths, est.bank_, est.beta_, chunk, est.device)
+    with threads_for(len(x) * est.n_filters * x.shape[-1], est.threads):                  # the job's size (see above)
+        F = _bank_features(_bank_inputs(x, lengths), lengths, est.bank_, est.beta_, device=est.device)
     s = est.classifier_.decision_function(F).astype(np.float64)
     s = np.stack([-s, s], 1) if s.ndim == 1 else s
     e = np.exp(s - s.max(1, keepdims=True))

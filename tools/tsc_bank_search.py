@@ -173,6 +173,7 @@ def stretch(x, lengths):
 def train_features(v, name, seed, folder):
     "(features, labels) of a set's training split, for one seed."
     X, y = archive_split(name, 'train', None if name in EIGHT else folder)
+    if v['window'] not in ('padded', 'real', 'stretch'): sys.exit(f"unknown window {v['window']!r}")
     x, real = _as_series(X)
     own = real                                                                # each series' own length
     if v['window'] == 'stretch': x, real = stretch(x, real), np.full(len(x), x.shape[-1])
